@@ -1,0 +1,1 @@
+"""Subcommands of ``voice-agent``; each module defines ``register(subparsers)``."""

@@ -1,0 +1,74 @@
+"""``voice-agent parse``: text (or audio) in, one JSON line per utterance out; publishes nothing."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..errors import InputRejected
+from ..messages import Intent
+from ..understand import build_understander, timed
+from ._common import add_config_arg, config_from, emit, stdin_lines
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("parse", help="understand text; print intent, targets, slots and actions as JSON")
+    add_config_arg(p)
+    p.add_argument("text", nargs="*", help="utterances (one per argument)")
+    p.add_argument("--stdin", action="store_true", help="read one utterance per line from stdin")
+    p.add_argument("--area", default=None, help="area id the speaker is in (default: the config's area)")
+    p.add_argument("--audio", nargs="+", metavar="FILE", default=[],
+                   help="recognise recordings (WAV, or raw 16 kHz s16le; '-' for stdin) with the configured "
+                        "recogniser first; adds transcript and asr_ms to each line")
+    p.set_defaults(func=run)
+
+
+def intent_json(intent: Intent, actions: list, ms: float) -> dict:
+    return {
+        "text": intent.text,
+        "intent": intent.name,
+        "targets": list(intent.targets),
+        "slots": intent.slots,
+        "engine": intent.engine,
+        "confidence": intent.confidence,
+        "actions": [a.as_json() for a in actions],
+        "ms": round(ms, 3),
+    }
+
+
+def run(args: argparse.Namespace) -> int:
+    config = config_from(args)
+    if args.area is not None and args.area not in {a.id for a in config.areas}:
+        from ..config import suggest
+        print(f"voice-agent: unknown area {args.area!r}{suggest(args.area, [a.id for a in config.areas])}",
+              file=sys.stderr)
+        return 2
+    engine = build_understander(config)
+    from ..actions import ActionPlanner
+    planner = ActionPlanner(config)
+
+    def one(text: str, extra: dict | None = None) -> None:
+        try:
+            intent, ms = timed(engine, text, args.area)
+        except InputRejected as exc:
+            print(f"voice-agent: [{exc.code}] {exc}", file=sys.stderr)
+            return
+        actions = planner.plan(intent) if intent.understood else []
+        emit({**intent_json(intent, actions, ms), **(extra or {})})
+
+    if args.audio:
+        from ..audio.batch import run_files
+        run_files(config, args.audio, one, engine=engine)
+
+    for text in args.text:
+        one(text)
+    if args.stdin:
+        for text, error in stdin_lines():
+            if text is None:  # rejected line: say why, keep going
+                print(f"voice-agent: [input-rejected] {error}", file=sys.stderr)
+                continue
+            one(text)
+    if not args.text and not args.stdin and not args.audio:
+        print("voice-agent parse: give TEXT arguments, --stdin or --audio FILE", file=sys.stderr)
+        return 2
+    return 0

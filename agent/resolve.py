@@ -1,0 +1,199 @@
+"""From captured slots to devices: which devices a matched sentence means.
+
+Pure functions over the :class:`~agent.registry.Registry`. A resolution either
+returns targets and canonical slots or says, in words, why it cannot (so the
+matcher can try the next reading, and "not understood" can say why).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import vocab
+from .config import Device
+from .devices import BUILTIN_INTENTS, TYPES
+from .intents import IntentSpec
+from .registry import DeviceRef, Registry
+
+TARGET_SLOTS = ("device", "name", "area", "floor", "kind", "measure", "scope")
+RANGES = {"brightness": (0, 100), "position": (0, 100), "volume": (0, 100)}
+
+
+@dataclass(slots=True)
+class Resolution:
+    targets: tuple[str, ...] = ()
+    slots: dict[str, Any] = field(default_factory=dict)
+    error: str = ""
+    intent: str = ""
+
+
+def kind_matches(device: Device, kind: str) -> bool:
+    if kind == "*":
+        return True
+    dtype, _, dclass = kind.partition(":")
+    return device.type == dtype and (not dclass or device.device_class == dclass)
+
+
+def supports(device: Device, intent: str, spec: IntentSpec | None, types: tuple[str, ...] = ()) -> bool:
+    if types and device.type not in types:
+        return False
+    if intent in TYPES[device.type].intents:
+        return True
+    return spec is not None and device.type in spec.types
+
+
+def state_for(device: Device, phrase: str) -> str | None:
+    """Canonical state a spoken state word means for this device, if any."""
+    table = vocab.STATES.get(phrase)
+    if not table:
+        return None
+    if device.device_class and f"{device.type}:{device.device_class}" in table:
+        return table[f"{device.type}:{device.device_class}"]
+    if device.type == "binary_sensor" and device.device_class:
+        # generic on/off words apply to every binary sensor, class words only to their class
+        return table.get("binary_sensor") if phrase in _GENERIC_BINARY else None
+    return table.get(device.type)
+
+
+def _in_unit(value: float, said: str | None, wanted: str) -> float:
+    """A temperature in the unit the device expects (the spoken unit when one was said)."""
+    if said == "F" and wanted == "C":
+        return (value - 32) * 5 / 9
+    if said == "C" and wanted == "F":
+        return value * 9 / 5 + 32
+    return value
+
+
+def _specific(device: Device, phrase: str) -> bool:
+    table = vocab.STATES.get(phrase, {})
+    return bool(device.device_class) and f"{device.type}:{device.device_class}" in table
+
+
+_GENERIC_BINARY = {"on", "off", "turned on", "turned off", "active", "inactive", "triggered"}
+
+
+def needs_targets(intent: str, spec: IntentSpec | None) -> bool:
+    if spec is not None and spec.targets != "auto":
+        return spec.targets == "required"
+    if intent in BUILTIN_INTENTS:
+        return intent != "cancel"
+    return bool(spec and spec.types)
+
+
+def resolve(reg: Registry, intent: str, spec: IntentSpec | None, caps: dict[str, Any],
+            speaker_area: str | None, types: tuple[str, ...] = ()) -> Resolution:
+    slots = {k: v for k, v in caps.items() if k not in TARGET_SLOTS}
+    for name, (lo, hi) in RANGES.items():
+        if name in slots and isinstance(slots[name], (int, float)) and not lo <= slots[name] <= hi:
+            return Resolution(error=f"{name} {slots[name]} is outside {lo}-{hi}")
+    if not needs_targets(intent, spec):
+        return Resolution((), slots, intent=intent)
+
+    area = caps.get("area")
+    floor = caps.get("floor")
+    kinds: tuple[str, ...] | None = caps.get("kind")
+    if isinstance(kinds, str):
+        kinds = (kinds,)
+    elif isinstance(kinds, list):
+        kinds = tuple(kinds)
+    whole_home = caps.get("scope") == "home"
+    ref: DeviceRef | None = caps.get("device") or caps.get("name")
+    measures = caps.get("measure")
+    if isinstance(measures, str):
+        measures = (measures,)
+    devices = reg.devices
+    area_set = None
+    if area:
+        area_set = {area}
+    elif floor:
+        area_set = set(reg.floor_areas.get(floor, ()))
+
+    if ref is not None:
+        cands = [devices[i] for i in ref.ids]
+        if area_set is not None:
+            cands = [d for d in cands if d.area is None or d.area in area_set]
+            if not cands:
+                where = reg.areas[area].name if area else reg.floors[floor].name
+                return Resolution(error=f"no '{ref.phrase}' in {where}")
+        if kinds:
+            narrowed = [d for d in cands if any(kind_matches(d, k) for k in kinds)]
+            if not narrowed:
+                return Resolution(error=f"'{ref.phrase}' is not a {' or '.join(kinds)}")
+            cands = narrowed
+        explicit = True
+    else:
+        explicit = False
+        use_kinds = kinds or (spec.kinds if spec and spec.kinds else ("*",))
+        pool = [d for d in devices.values() if any(kind_matches(d, k) for k in use_kinds)]
+        if measures:
+            pool = [d for d in pool if d.type != "sensor" or d.device_class in measures]
+        if area_set is not None:
+            cands = [d for d in pool if d.area in area_set]
+        else:
+            cands = pool
+            if speaker_area and not whole_home:
+                here = [d for d in pool if d.area == speaker_area and supports(d, intent, spec, types)]
+                if "state" in slots:
+                    here = [d for d in here if state_for(d, slots["state"]) is not None]
+                if here:
+                    cands = [d for d in pool if d.area == speaker_area]
+
+    if measures and explicit:
+        # "the battery level of my phone": a sensor measuring it beats a binary sensor
+        narrowed = [d for d in cands if d.device_class in measures and d.type == "sensor"] or \
+                   [d for d in cands if d.device_class in measures]
+        if narrowed:
+            cands = narrowed
+
+    if "state" in slots:
+        phrase = slots["state"]
+        mapped = [(d, state_for(d, phrase)) for d in cands]
+        mapped = [(d, s) for d, s in mapped if s is not None]
+        # a word that names a class's own state ("connected", "home") beats its generic use
+        specific = [(d, s) for d, s in mapped if _specific(d, phrase)]
+        if specific and not explicit:
+            mapped = specific
+        elif not explicit:
+            # generic words ("on") mean sensors only when nothing else was meant
+            actuators = [(d, s) for d, s in mapped if d.type != "binary_sensor"]
+            mapped = actuators or mapped
+        if not mapped:
+            return Resolution(error=f"'{phrase}' is not a state of what was named")
+        cands = [d for d, _ in mapped]
+        slots["state"] = mapped[0][1]
+
+    able = [d for d in cands if supports(d, intent, spec, types)]
+    if not able:
+        if explicit and cands:
+            return Resolution(error=f"{cands[0].name} cannot {intent.replace('_', ' ')}")
+        return Resolution(error="no device here does that")
+
+    # A sensor named like an actuator ("Light") must not steal "turn on the light";
+    # several same-named devices in different areas: prefer the speaker's.
+    if explicit and len(able) > 1 and speaker_area:
+        here = [d for d in able if d.area == speaker_area]
+        if here:
+            able = here
+
+    final_intent = intent
+    if intent == "turn_on" and all(d.type == "scene" for d in able):
+        final_intent = "activate_scene"
+    elif intent == "turn_on" and all(d.type == "vacuum" for d in able):
+        final_intent = "start"
+    for d in able:
+        if d.min is not None or d.max is not None:
+            for key in ("temperature", "position", "brightness"):
+                value = slots.get(key)
+                if key == "temperature" and isinstance(value, (int, float)):
+                    value = _in_unit(value, slots.get("temperature_unit"), d.unit)
+                if isinstance(value, (int, float)) and (
+                        d.min is not None and value < d.min or d.max is not None and value > d.max):
+                    said = slots[key]
+                    unit = slots.get("temperature_unit", "") if key == "temperature" else ""
+                    lo = "" if d.min is None else f"{d.min:g}"
+                    hi = "" if d.max is None else f"{d.max:g}"
+                    return Resolution(error=f"{d.name} accepts {key} {lo}-{hi}"
+                                            f"{' ' + d.unit if key == 'temperature' else ''}, not {said:g}{unit}")
+    able.sort(key=lambda d: reg.order[d.id])
+    return Resolution(tuple(d.id for d in able), slots, intent=final_intent)

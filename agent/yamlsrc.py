@@ -1,0 +1,98 @@
+"""YAML loading that remembers where every key and item came from.
+
+Mappings load as :class:`Node` dicts and sequences as :class:`NodeList`; both know
+their file and the line of each key/item, so config errors can say
+``home.yaml:14: devices[3].type: ...``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import ConfigError
+
+
+class Node(dict):
+    """A YAML mapping with the source line of itself and of each key."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.file, self.line, self.key_lines = "?", 0, {}
+
+    def line_of(self, key: str) -> int:
+        # an empty Node made in code (a missing section) has no key_lines
+        return getattr(self, "key_lines", {}).get(key, self.line)
+
+
+class NodeList(list):
+    """A YAML sequence with the source line of itself and of each item."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.file, self.line, self.item_lines = "?", 0, []
+
+    def line_of(self, index: int) -> int:
+        return self.item_lines[index] if index < len(self.item_lines) else self.line
+
+
+def _make_loader(filename: str) -> type[yaml.SafeLoader]:
+    class Loader(yaml.SafeLoader):
+        pass
+
+    def construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> Node:
+        loader.flatten_mapping(node)
+        out = Node()
+        out.file, out.line, out.key_lines = filename, node.start_mark.line + 1, {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            if not isinstance(key, (str, int, float, bool)) or key is None:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"unsupported key type {type(key).__name__}", key_node.start_mark
+                )
+            key = str(key) if not isinstance(key, str) else key
+            if key in out:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark
+                )
+            out[key] = loader.construct_object(value_node, deep=True)
+            out.key_lines[key] = key_node.start_mark.line + 1
+        return out
+
+    def construct_sequence(loader: yaml.SafeLoader, node: yaml.SequenceNode) -> NodeList:
+        out = NodeList(loader.construct_object(child, deep=True) for child in node.value)
+        out.file, out.line = filename, node.start_mark.line + 1
+        out.item_lines = [child.start_mark.line + 1 for child in node.value]
+        return out
+
+    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
+    Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, construct_sequence)
+    return Loader
+
+
+def load_yaml(path: Path | str, *, text: str | None = None) -> Any:
+    """Load one YAML document; syntax errors become a :class:`ConfigError`."""
+    path = Path(path)
+    name = str(path)
+    if text is None:
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            raise ConfigError([f"{name}: file not found (check the path)"]) from None
+        except OSError as exc:
+            raise ConfigError([f"{name}: cannot read: {exc.strerror}"]) from None
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ConfigError([f"{name}: not UTF-8 text (byte {exc.start}); save it as UTF-8"]) from None
+    try:
+        return yaml.load(text, Loader=_make_loader(name))  # noqa: S506 - SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 0
+        what = exc.problem or exc.context or "syntax error"
+        raise ConfigError([f"{name}:{line}: YAML syntax error: {what}"]) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError([f"{name}: YAML error: {exc}"]) from None

@@ -1,0 +1,28 @@
+"""Shared test helpers. Stage-specific fixtures live in tests/support/."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+@pytest.fixture(scope="session")
+def root() -> Path:
+    return ROOT
+
+
+@pytest.fixture(scope="session")
+def demo_config():
+    from agent.config import load_config
+    return load_config(ROOT / "config" / "demo.yaml")
+
+
+@pytest.fixture(scope="session")
+def demo_engine(demo_config):
+    from agent.understand import TemplateEngine
+    return TemplateEngine(demo_config)

@@ -1,0 +1,75 @@
+"""The parse / check / eval commands as a user runs them (a real subprocess)."""
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = str(ROOT / "config" / "demo.yaml")
+KEYS = {"text", "intent", "targets", "slots", "engine", "confidence", "actions", "ms"}
+
+
+def run(*args, stdin: bytes | None = None):
+    return subprocess.run([sys.executable, "-m", "agent", *args], input=stdin, capture_output=True,
+                          cwd=ROOT, timeout=120)
+
+
+def test_parse_prints_exactly_the_contract_keys():
+    r = run("parse", "-c", DEMO, "set the bedroom lamp to 40%", "what is the meaning of life")
+    assert r.returncode == 0, r.stderr
+    lines = [json.loads(l) for l in r.stdout.decode().splitlines()]
+    assert [set(l) for l in lines] == [KEYS, KEYS]
+    ok, miss = lines
+    assert ok["intent"] == "set_brightness" and ok["targets"] == ["light.bedroom"]
+    assert ok["slots"] == {"brightness": 40} and ok["engine"] == "template" and ok["confidence"] == 1.0
+    assert ok["actions"] == [{"topic": "zigbee2mqtt/Bedroom Lamp/set",
+                              "payload": json.dumps({"state": "ON", "brightness": 102}, separators=(",", ":")),
+                              "qos": 1, "retain": False}]
+    assert isinstance(ok["ms"], float)
+    assert miss["intent"] is None and miss["targets"] == [] and miss["actions"] == [] and miss["engine"] is None
+
+
+def test_parse_area_flag_changes_meaning_of_the_lights():
+    r = run("parse", "-c", DEMO, "--area", "bedroom", "turn on the lights")
+    assert json.loads(r.stdout)["targets"] == ["light.bedroom"]
+    r = run("parse", "-c", DEMO, "--area", "bedrom", "turn on the lights")
+    assert r.returncode == 2 and b"did you mean 'bedroom'" in r.stderr
+
+
+def test_stdin_junk_is_rejected_per_line_and_the_rest_parsed():
+    junk = (b"turn on the kitchen light\n" + b"a" * 10_240 + b"\n" + b"\x00\x01\xff\xfe binary\n"
+            + b"\xc3\x28 bad utf8\n" + b"\n" + b"mute the tv\n")
+    r = run("parse", "-c", DEMO, "--stdin", stdin=junk)
+    assert r.returncode == 0
+    out = [json.loads(l) for l in r.stdout.decode().splitlines()]
+    assert [o["text"] for o in out] == ["turn on the kitchen light", "mute the tv"]
+    err = r.stderr.decode()
+    assert "longer than" in err and "binary data" in err and "not UTF-8" in err
+
+
+def test_eval_reports_accuracy_and_every_miss(tmp_path):
+    cases = tmp_path / "cases.yaml"
+    cases.write_text(textwrap.dedent("""
+        area: kitchen
+        cases:
+          - {text: turn on the lights, intent: turn_on, targets: [light.kitchen, light.counter]}
+          - {text: set the bedroom lamp to 30 percent, intent: set_brightness, slots: {brightness: 30}}
+          - {text: dim the bedroom lamp, intent: brightness_up}
+          - {text: order me a taxi, intent: null}
+        """))
+    r = run("eval", "-c", DEMO, str(cases))
+    out = r.stdout.decode()
+    assert "3/4 correct (75.0%)" in out
+    assert "cases.yaml:6: 'dim the bedroom lamp': intent brightness_down (want brightness_up)" in out
+    assert r.returncode == 1
+
+
+def test_eval_bad_cases_file(tmp_path):
+    cases = tmp_path / "cases.yaml"
+    cases.write_text("cases:\n  - {txt: hello, intent: null}\n")
+    r = run("eval", "-c", DEMO, str(cases))
+    assert r.returncode == 78
+    assert b"cases[0].text: required key is missing" in r.stderr
+    assert b"cases[0].txt: unknown key (did you mean 'text'?)" in r.stderr

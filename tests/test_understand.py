@@ -1,0 +1,88 @@
+"""Text -> intent on the demo home: golden sentences, groups, areas, fuzziness, honesty."""
+
+import pytest
+
+GOLDEN = [
+    # text, intent, targets, slots
+    ("turn on the kitchen light", "turn_on", ["light.kitchen"], {}),
+    ("Switch the kitchen lamp off, please!", "turn_off", ["light.kitchen"], {}),
+    ("turn off all the lights in the living room", "turn_off", ["light.living_room", "light.reading"], {}),
+    ("lounge lights on", "turn_on", ["light.living_room"], {}),
+    ("turn off the lights upstairs", "turn_off", ["light.bedroom"], {}),
+    ("set the bedroom lamp to forty percent", "set_brightness", ["light.bedroom"], {"brightness": 40}),
+    ("bedroom lamp 75%", "set_brightness", ["light.bedroom"], {"brightness": 75}),
+    ("set the bedroom lamp to maximum brightness", "set_brightness", ["light.bedroom"], {"brightness": 100}),
+    ("dim the lights in the lounge", "brightness_down", ["light.living_room", "light.reading"], {}),
+    ("make the reading lamp sky blue", "set_color", ["light.reading"], {"color": "sky blue"}),
+    ("set the heating to twenty one degrees", "set_temperature", ["climate.thermostat"], {"temperature": 21}),
+    ("set the thermostat to 70 degrees fahrenheit", "set_temperature", ["climate.thermostat"],
+     {"temperature": 70, "temperature_unit": "F"}),  # 21 C: inside the device's 10-30 C
+    ("set the thermostat to 95 degrees fahrenheit", None, [], {}),  # 35 C: outside it
+    ("open the living room blinds", "open", ["cover.living_room"], {}),
+    ("close the bedroom curtains halfway", "set_position", ["cover.bedroom"], {"position": 50}),
+    ("set the bedroom curtains to 30%", "set_position", ["cover.bedroom"], {"position": 30}),
+    ("unlock the front door", "unlock", ["lock.front_door"], {}),
+    ("is the front door locked", "get_state", ["lock.front_door"], {"state": "locked"}),
+    ("start the roomba", "start", ["vacuum.robot"], {}),
+    ("send the hoover back to its dock", "return_home", ["vacuum.robot"], {}),
+    ("set the tv volume to 30", "set_volume", ["media.tv"], {"volume": 30}),
+    ("mute the telly", "mute", ["media.tv"], {}),
+    ("skip this song", "media_next", ["media.tv"], {}),
+    ("activate movie mode", "activate_scene", ["scene.movie"], {}),
+    ("turn on the coffee maker", "turn_on", ["switch.coffee"], {}),
+    ("what is the temperature in the living room", "get_state", ["climate.thermostat", "sensor.living_temp"], {}),
+    ("never mind", "cancel", [], {}),
+]
+
+
+@pytest.mark.parametrize("text,intent,targets,slots", GOLDEN)
+def test_golden(demo_engine, text, intent, targets, slots):
+    got = demo_engine.understand(text)
+    assert (got.name, list(got.targets), got.slots) == (intent, targets, slots), got.reason
+    if intent:
+        assert got.engine == "template" and got.confidence == 1.0
+
+
+def test_speaker_area_decides_what_the_lights_are(demo_engine):
+    assert demo_engine.understand("turn on the lights").targets == ("light.kitchen", "light.counter")
+    assert demo_engine.understand("turn on the lights", area="bedroom").targets == ("light.bedroom",)
+    assert demo_engine.understand("turn on the lights in here", area="living_room").targets == (
+        "light.living_room", "light.reading")
+    everywhere = demo_engine.understand("turn off the lights everywhere", area="bedroom")
+    assert len(everywhere.targets) == 6
+
+
+def test_fuzzy_names_for_recognition_errors(demo_engine):
+    got = demo_engine.understand("turn on the mad room lamp")
+    assert got.targets == ("light.bedroom",) and 0.75 <= got.confidence < 1.0
+    got = demo_engine.understand("turn off the kitchen lite")
+    assert got.targets == ("light.kitchen",) and got.confidence < 1.0
+
+
+def test_honest_not_understood(demo_engine):
+    for text in ["what's the weather like", "turn on the kitchen fan", "order a pizza",
+                 "turn on the garage lights", "lights", "yes", "kitchen light"]:
+        got = demo_engine.understand(text)
+        assert got.name is None and not got.targets, (text, got)
+        assert got.reason
+    # a known word is never fuzzily turned into a different device
+    assert demo_engine.understand("turn on the kitchen fans").name is None
+
+
+def test_sensors_cannot_be_switched(demo_engine):
+    got = demo_engine.understand("turn off the living room temperature")
+    assert got.name is None and "cannot" in got.reason
+
+
+def test_deterministic(demo_engine):
+    texts = [g[0] for g in GOLDEN]
+    first = [demo_engine.understand(t) for t in texts]
+    assert first == [demo_engine.understand(t) for t in texts]
+
+
+def test_overlong_and_binary_input_rejected(demo_engine):
+    from agent.errors import InputRejected
+    with pytest.raises(InputRejected, match="longer than"):
+        demo_engine.understand("turn on the light " * 200)
+    with pytest.raises(InputRejected, match="control"):
+        demo_engine.understand("turn on\x00 the light")
