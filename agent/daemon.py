@@ -1,0 +1,427 @@
+"""The long-running agent: text in, understanding, safety gates, actions out over MQTT.
+
+One asyncio loop owns everything. Inputs (stdin lines, ``<prefix>/<site>/text/in``,
+transcripts from the audio stage) all go through one queue (:meth:`Daemon.submit`) and
+are handled one utterance at a time, so actions leave in the order they were said. The
+understander runs on a single-thread executor; paho runs in its own thread
+(:mod:`agent.mqtt`); actions wait in the TTL-bounded outbox of :mod:`agent.dispatch`.
+
+Hooks for the service layer (:class:`Hooks`): ``ready`` once the understander is built
+*and* the broker connected, ``status`` on every change, ``stopping`` on shutdown;
+:meth:`Daemon.reload` builds a new understander and planner first and swaps only on
+success; :meth:`Daemon.health` says why the agent is unhealthy (for the watchdog).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import signal
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from .actions import ActionPlanner, Plan
+from .config import Config
+from .errors import AgentError, InputRejected
+from .events import OFFLINE, ONLINE, EventSink, Topics, new_id
+from .messages import Intent, Transcript
+from .dispatch import Dispatcher
+from .mqtt import MqttClient
+from .safety import Confirmations, Pending, answer_word
+from .state import StateStore
+from .understand import build_understander
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT_IN = 4096
+"""Largest payload accepted on ``text/in``."""
+
+
+def _noop(*_: Any) -> None:
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Hooks:
+    """Called on the event loop; the service layer turns them into sd_notify messages."""
+
+    ready: Callable[[str], None] = _noop
+    status: Callable[[str], None] = _noop
+    stopping: Callable[[str], None] = _noop
+
+
+@dataclass(frozen=True, slots=True)
+class Utterance:
+    transcript: Transcript
+    area: str | None = None
+    received: float = 0.0
+    """Monotonic time it arrived; the TTL of its actions counts from here."""
+
+
+_EOF = object()
+
+
+class Engine:
+    """What a config becomes: understander + planner + state store (swapped whole on reload)."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.understander = build_understander(config)
+        # load the small model now: READY=1 means every model is loaded, and the first
+        # utterance the templates miss must not pay for the load
+        warm_up = getattr(self.understander, "warm_up", None)
+        if warm_up is not None:
+            warm_up()
+        self.state = StateStore(config)
+        self.planner = ActionPlanner(config, self.state, getattr(self.understander, "intents", None))
+        self.devices = {d.id: d for d in config.devices}
+
+
+class Daemon:
+    def __init__(self, config: Config, *, hooks: Hooks | None = None,
+                 echo: Callable[[dict[str, Any]], None] | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.config = config
+        self.hooks = hooks or Hooks()
+        self.clock = clock
+        self.topics = Topics(config.mqtt.prefix, config.site)
+        self.events = EventSink(self.topics, echo=echo, qos=config.mqtt.qos)
+        self.dispatch = Dispatcher(None, self.events, clock, config.mqtt.queue)
+        self.confirm = Confirmations(config.mqtt.confirm_window)
+        self.engine: Engine | None = None
+        self.mqtt: MqttClient | None = None
+        self.inputs: asyncio.Queue | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.started = threading.Event()
+        self.is_ready = False
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="understand")
+        self._stop: asyncio.Event | None = None
+        self._eof = False
+        self._busy = False
+        self._timer: asyncio.TimerHandle | None = None
+        self._down_reason = ""
+        self._tasks: tuple[asyncio.Task, ...] = ()
+        self.handlers: dict[str, Callable[[bytes, bool], None]] = {}
+        """Extra topics to subscribe to and their handlers (push-to-talk: agent/audio/hearing.py)."""
+
+    # ------------------------------------------------------------------ inputs
+    def submit(self, item: Transcript | str, area: str | None = None) -> None:
+        """Queue an utterance (on the loop thread). Audio and other sources call this."""
+        if isinstance(item, str):
+            item = Transcript(item, source="text")
+        assert self.inputs is not None, "the daemon is not running"
+        try:
+            self.inputs.put_nowait(Utterance(item, area, self.clock()))
+        except asyncio.QueueFull:
+            self.events.emit("error", new_id(), code="input-rejected", source=item.source,
+                             message=f"{self.inputs.maxsize} utterances are already waiting; dropped")
+
+    def submit_threadsafe(self, item: Transcript | str, area: str | None = None) -> None:
+        """Queue an utterance from another thread (audio capture, stdin reader); blocks
+        while the input queue is full, so a fast reader cannot outrun the agent."""
+        self.started.wait()
+        assert self.loop is not None and self.inputs is not None
+        if isinstance(item, str):
+            item = Transcript(item, source="text")
+        utt = Utterance(item, area, self.clock())
+        asyncio.run_coroutine_threadsafe(self.inputs.put(utt), self.loop).result()
+
+    def end_of_input(self) -> None:
+        """No more input will come: stop once everything queued is handled and delivered."""
+        assert self.inputs is not None
+        self.inputs.put_nowait(_EOF)
+
+    def end_of_input_threadsafe(self) -> None:
+        self.started.wait()
+        assert self.loop is not None
+        self.loop.call_soon_threadsafe(self.end_of_input)
+
+    def request_stop(self) -> None:
+        """SIGTERM: finish the current utterance, deliver what is queued, go offline, exit 0."""
+        if self._stop is not None and not self._stop.is_set():
+            log.info("stopping: finishing the current utterance")
+            self._stop.set()
+
+    # ------------------------------------------------------------------ life
+    async def run(self) -> int:
+        self.loop = asyncio.get_running_loop()
+        self.inputs = asyncio.Queue(maxsize=10000)
+        self._stop = asyncio.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            try:
+                self.loop.add_signal_handler(sig, self.request_stop)
+            except (ValueError, RuntimeError, NotImplementedError):  # not the main thread
+                pass
+        self.hooks.status("loading the understanding models")
+        self.engine = await self.loop.run_in_executor(self._executor, Engine, self.config)
+        self.dispatch.engine = self.engine
+        self.mqtt = MqttClient(self.config.mqtt, self, self.loop,
+                               will=(self.topics.availability, OFFLINE),
+                               online=(self.topics.availability, ONLINE))
+        self.dispatch.mqtt = self.mqtt
+        self.events.publish = self._publish_event
+        self.mqtt.subscribe(self._subscriptions())
+        self.mqtt.start()
+        self.started.set()
+        self._status()
+        sender = asyncio.create_task(self.dispatch.run(), name="outbox")
+        consumer = asyncio.create_task(self._consume(), name="inputs")
+        self._tasks = (sender, consumer)
+        await self._stop.wait()
+        self.hooks.stopping("stopping")
+        if not consumer.done():
+            while self._busy:  # the utterance being handled finishes
+                await asyncio.sleep(0.01)
+            consumer.cancel()
+        if self.confirm.pending is not None:
+            pending, self.confirm.pending = self.confirm.pending, None
+            self._confirm_dropped(pending, "confirm-cancelled", "the agent is stopping")
+        await self.dispatch.drain()
+        sender.cancel()
+        await self.mqtt.close((self.topics.availability, OFFLINE))
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            try:
+                self.loop.remove_signal_handler(sig)
+            except (ValueError, RuntimeError, NotImplementedError):
+                pass
+        return 0
+
+    async def reload(self, config: Config) -> None:
+        """Build everything for ``config`` first; swap only when that worked (else raise)."""
+        assert self.loop is not None
+        engine = await self.loop.run_in_executor(self._executor, Engine, config)
+        if self.engine is not None:
+            engine.state.carry_over(self.engine.state)
+        old = self.config.mqtt
+        if (config.site, config.mqtt.prefix) != (self.config.site, old.prefix) or any(
+                getattr(config.mqtt, k) != getattr(old, k) for k in _CONNECTION):
+            log.warning("broker connection settings, site or prefix changed: they take effect after "
+                        "a restart (TTLs, confirmation window and devices apply now)")
+        previous = self.engine
+        self.engine, self.config = engine, config
+        self.dispatch.engine = engine
+        close = getattr(previous.understander, "close", None) if previous is not None else None
+        if close is not None:
+            close()  # frees the old model's memory and worker thread
+        self.confirm.window = config.mqtt.confirm_window
+        if self.mqtt is not None:
+            self.mqtt.subscribe(self._subscriptions())
+        self._status()
+
+    def health(self) -> str | None:
+        """None when healthy, else why not."""
+        if self.engine is None:
+            return "understanding not loaded"
+        if self._executor._shutdown:  # noqa: SLF001
+            return "understanding executor is shut down"
+        for task in self._tasks:
+            if task.done() and not task.cancelled() and task.exception() is not None:
+                return f"the {task.get_name()} task died: {task.exception()!r}"
+        return None
+
+    def _status(self) -> None:
+        connected = self.mqtt is not None and self.mqtt.connected
+        cfg = self.mqtt.cfg if self.mqtt is not None else self.config.mqtt
+        broker = f"{cfg.host}:{cfg.port}"
+        text = (f"{'connected to' if connected else 'waiting for'} {broker}; "
+                f"{len(self.dispatch.outbox)} action(s) waiting; {self.dispatch.delivered} delivered, "
+                f"{self.dispatch.dropped} dropped")
+        if connected and self.engine is not None and not self.is_ready:
+            self.is_ready = True
+            self.hooks.ready(text)
+        else:
+            self.hooks.status(text)
+
+    def _subscriptions(self) -> set[str]:
+        assert self.engine is not None
+        return set(self.engine.state.topics()) | {self.topics.text_in} | set(self.handlers)
+
+    # ------------------------------------------------------------------ MQTT link (loop thread)
+    def mqtt_connected(self) -> None:
+        self._down_reason = ""
+        log.info("connected to %s:%s", self.mqtt.cfg.host, self.mqtt.cfg.port)
+        self.events.flush()
+        self.dispatch.kick.set()
+        self._status()
+
+    def mqtt_disconnected(self, reason: str) -> None:
+        stopping = self._stop is not None and self._stop.is_set()
+        if self.dispatch.outbox.inflight:
+            log.warning("broker connection lost (%s); %d unacknowledged action(s) will be resent "
+                        "if still fresh", reason, len(self.dispatch.outbox.inflight))
+        elif reason != self._down_reason and not stopping:
+            log.warning("broker %s:%s: %s", self.mqtt.cfg.host, self.mqtt.cfg.port, reason)
+        self._down_reason = reason
+        self.dispatch.lost()
+        self._status()
+
+    def mqtt_message(self, topic: str, payload: bytes, retained: bool) -> None:
+        if topic == self.topics.text_in:
+            self._text_in(payload, retained)
+            return
+        if topic in self.handlers:
+            self.handlers[topic](payload, retained)
+            return
+        if self.engine is not None:
+            self.engine.state.feed(topic, payload, self.clock())
+
+    def mqtt_published(self, mid: int, error: str | None) -> None:
+        self.dispatch.acked(mid, error)
+
+    def _publish_event(self, topic: str, payload: str, qos: int, retain: bool) -> bool:
+        return self.mqtt is not None and self.mqtt.publish(topic, payload, qos, retain) is not None
+
+    def _text_in(self, payload: bytes, retained: bool) -> None:
+        ident = new_id()
+        if retained:
+            self.events.emit("error", ident, code="input-rejected", source="mqtt",
+                             message="ignored a retained message on text/in (it would replay on every "
+                                     "restart); publish commands without the retain flag")
+            return
+        try:
+            if len(payload) > MAX_TEXT_IN or b"\x00" in payload:
+                raise InputRejected(f"text/in payload of {len(payload)} bytes is binary or longer than "
+                                    f"{MAX_TEXT_IN}; send one UTF-8 command")
+            text = payload.decode("utf-8")
+            area = None
+            if text.lstrip().startswith("{"):
+                doc = json.loads(text)
+                if not isinstance(doc, dict) or not isinstance(doc.get("text"), str):
+                    raise InputRejected('JSON on text/in needs {"text": "...", "area": "<area id>"}')
+                text, area = doc["text"], doc.get("area")
+                if area is not None and area not in {a.id for a in self.config.areas}:
+                    raise InputRejected(f"unknown area {area!r} in text/in message")
+        except (UnicodeDecodeError, ValueError) as exc:
+            self.events.emit("error", ident, code="input-rejected", source="mqtt",
+                             message=f"text/in payload is not UTF-8 text or valid JSON: {exc}")
+            return
+        except InputRejected as exc:
+            self.events.emit("error", ident, code=exc.code, source="mqtt", message=str(exc))
+            return
+        self.submit(Transcript(text, source="mqtt"), area)
+
+    # ------------------------------------------------------------------ utterances
+    async def _consume(self) -> None:
+        assert self.inputs is not None
+        while True:
+            item = await self.inputs.get()
+            if item is _EOF:  # a "yes" can still come over MQTT while a question is open
+                self._eof = True
+                await self.dispatch.drain(lambda: self.confirm.pending is not None)
+                self.request_stop()
+                return
+            box = self.dispatch.outbox
+            while len(box) >= box.capacity and self.mqtt is not None and self.mqtt.connected:
+                await asyncio.sleep(0.005)  # the broker is slower than the input: wait, drop nothing
+            self._busy = True
+            try:
+                await self.handle(item)
+            except Exception as exc:  # noqa: BLE001 - one bad utterance never stops the agent
+                log.exception("handling %r failed", item.transcript.text[:80])
+                self.events.emit("error", new_id(), code="internal", message=f"{type(exc).__name__}: {exc}")
+            finally:
+                self._busy = False
+
+    async def handle(self, utt: Utterance) -> None:
+        assert self.engine is not None and self.loop is not None
+        engine = self.engine
+        uid = new_id()
+        t = utt.transcript
+        self.events.emit("transcript", uid, text=t.text, source=t.source, final=t.final, asr_ms=t.asr_ms)
+        if not t.final:
+            return
+        now = utt.received  # a "yes" counts from when it was said, not when its turn came
+        expired = self.confirm.expire(now)
+        if expired is not None:
+            self._confirm_dropped(expired, "confirm-timeout", "no \"yes\" within the confirmation window")
+        word = answer_word(t.text)
+        if self.confirm.pending is not None:
+            if word == "yes":
+                pending, _ = self.confirm.take(now)
+                self.events.emit("confirm", uid, result="confirmed", asked=pending.uid,
+                                 devices=pending.devices)
+                self.dispatch.queue(pending.uid, pending.intent, pending.actions, pending.effects, utt.received)
+                return
+            pending, _ = self.confirm.take(now)
+            reason = "cancelled" if word == "no" else "superseded"
+            self._confirm_dropped(pending, "confirm-" + reason,
+                                  "cancelled" if word == "no" else "something else was said instead of \"yes\"")
+            if word == "no":
+                return
+        elif word == "yes":
+            self.events.emit("not_understood", uid, text=t.text, reason="nothing is waiting for a \"yes\"")
+            return
+        try:
+            intent: Intent = await self.loop.run_in_executor(
+                self._executor, lambda: engine.understander.understand(t.text, area=utt.area))
+        except AgentError as exc:
+            self.events.emit("error", uid, code=exc.code, message=str(exc), text=t.text[:200])
+            return
+        if not intent.understood:
+            self.events.emit("not_understood", uid, text=intent.text, reason=intent.reason)
+            return
+        self.events.emit("intent", uid, text=intent.text, intent=intent.name, targets=list(intent.targets),
+                         slots=_jsonable(intent.slots), engine=intent.engine, confidence=intent.confidence)
+        if intent.name == "cancel":
+            self.dispatch.cancel()
+            return
+        self.act(uid, engine.planner.plan_full(intent), utt.received)
+
+    def act(self, uid: str, plan: Plan, received: float) -> None:
+        """Report problems and answers, hold confirm devices, queue the rest."""
+        engine = self.engine
+        for p in plan.problems:
+            self.events.emit("error", uid, code=p.code, device=p.device, message=p.message)
+        if plan.answer is not None:
+            self.events.emit("answer", uid, intent=plan.intent.name, **_jsonable(plan.answer))
+        held = [a for a in plan.actions if a.device in engine.devices and engine.devices[a.device].confirm]
+        go = [a for a in plan.actions if a not in held]
+        name = plan.intent.name or ""
+        if go:
+            self.dispatch.queue(uid, name, go, plan.effects, received)
+        if held:
+            now = self.clock()
+            pending = Pending(uid, plan.intent.text, name, held, now + self.confirm.window,
+                              {d: plan.effects[d] for d in {a.device for a in held} if d in plan.effects})
+            replaced = self.confirm.ask(pending)
+            if replaced is not None:
+                self._confirm_dropped(replaced, "confirm-superseded", "a newer question replaced it")
+            self.events.emit("confirm", uid, result="asking", devices=pending.devices,
+                             names=[engine.devices[d].name for d in pending.devices],
+                             intent=name, window=self.confirm.window)
+            self._arm_timer()
+
+    # ------------------------------------------------------------------ confirmations
+    def _arm_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        pending = self.confirm.pending
+        if pending is not None and self.loop is not None:
+            self._timer = self.loop.call_later(max(0.0, pending.deadline - self.clock()) + 0.01,
+                                               self._confirm_timeout)
+
+    def _confirm_timeout(self) -> None:
+        expired = self.confirm.expire(self.clock())
+        if expired is not None:
+            self._confirm_dropped(expired, "confirm-timeout", "no \"yes\" within the confirmation window")
+        else:
+            self._arm_timer()
+
+    def _confirm_dropped(self, pending: Pending, code: str, why: str) -> None:
+        self.dispatch.dropped += len(pending.actions)
+        self.events.emit("confirm", pending.uid, result=code.removeprefix("confirm-"), devices=pending.devices)
+        self.events.emit("error", pending.uid, code=code, devices=pending.devices, intent=pending.intent,
+                         message=f"{pending.intent.replace('_', ' ')} not done: {why}")
+
+
+_CONNECTION = ("host", "port", "keepalive", "client_id", "username", "password", "password_file", "tls",
+               "protocol", "reconnect_min", "reconnect_max")
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=lambda o: list(o) if isinstance(o, (tuple, set)) else str(o)))

@@ -1,0 +1,140 @@
+"""From planned actions to acknowledged publishes: rate limits, the TTL-bounded outbox and
+the sender task. Every drop (stale, queue full, refused, rate-limited, cancelled) becomes an
+``error`` event and reverts the state the action had assumed."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any, Callable
+
+from .events import EventSink
+from .messages import Action
+from .outbox import Entry, Outbox
+from .safety import RateLimiter
+
+if TYPE_CHECKING:
+    from .daemon import Engine
+    from .mqtt import MqttClient
+
+ACK_GRACE = 3.0
+"""Seconds past its deadline an unacknowledged action may hold up a shutdown."""
+
+
+class Dispatcher:
+    def __init__(self, engine: "Engine | None", events: EventSink, clock: Callable[[], float],
+                 capacity: int) -> None:
+        self.engine = engine
+        """Swapped by the daemon on reload (devices, TTLs, allowed topics, state)."""
+        self.events = events
+        self.clock = clock
+        self.outbox = Outbox(capacity)
+        self.rate = RateLimiter()
+        self.mqtt: "MqttClient | None" = None
+        self.kick = asyncio.Event()
+        self.delivered = 0
+        self.dropped = 0
+
+    # ------------------------------------------------------------------ in
+    def queue(self, uid: str, intent: str, actions: list[Action], effects: dict[str, dict[str, Any]],
+              received: float) -> None:
+        """Queue one utterance's actions (after rate limits and the topic allow-list)."""
+        engine, now = self.engine, self.clock()
+        assert engine is not None
+        mqtt_cfg = engine.config.mqtt
+        allowed: set[str] = set()
+        for device in dict.fromkeys(a.device for a in actions):
+            d = engine.devices.get(device)
+            if d is not None and not self.rate.allow(device, d.rate_limit, now):
+                self.dropped += 1
+                self.events.emit("error", uid, code="rate-limited", device=device,
+                                 message=f"{d.name} acts at most once every {d.rate_limit:g}s")
+                continue
+            allowed.add(device)
+        for action in actions:
+            if action.device not in allowed:
+                continue
+            if action.topic not in engine.planner.allowed_topics:
+                self.dropped += 1
+                self.events.emit("error", uid, code="topic-not-allowed", device=action.device,
+                                 message=f"refused to publish to {action.topic!r}: not a topic from the config")
+                continue
+            d = engine.devices.get(action.device)
+            ttl = (d.ttl if d is not None else None) or mqtt_cfg.intent_ttl.get(intent) or mqtt_cfg.ttl
+            token = (uid, action.device)
+            if action.device in effects:
+                engine.state.assume(action.device, effects[action.device], token, now)
+            for old in self.outbox.put(action, uid, now, ttl, token, received=min(received, now)):
+                self.drop(old, "queue-full", f"more than {self.outbox.capacity} actions waiting for the broker")
+        self.kick.set()
+
+    def cancel(self) -> None:
+        for entry in self.outbox.cancel():
+            self.drop(entry, "cancelled", "cancelled before it was sent")
+
+    # ------------------------------------------------------------------ broker events
+    def acked(self, mid: int, error: str | None) -> None:
+        entry = self.outbox.acked(mid)
+        if entry is None:
+            return
+        self.kick.set()
+        a = entry.action
+        if error:
+            self.drop(entry, "publish-refused", f"the broker refused the publish to {a.topic}: {error}")
+            return
+        self.delivered += 1
+        self.events.emit("action", entry.uid, device=a.device, topic=a.topic, payload=a.payload, qos=a.qos,
+                         retain=a.retain, attempts=entry.attempts,
+                         latency_ms=round((self.clock() - entry.received) * 1000, 1))
+
+    def lost(self) -> None:
+        self.outbox.lost()
+
+    # ------------------------------------------------------------------ out
+    async def run(self) -> None:
+        """The sender: hands fresh actions to the client in order, wakes for deadlines."""
+        while True:
+            self.kick.clear()
+            self.expire()
+            while self.mqtt is not None and self.mqtt.connected:
+                entry = self.outbox.take(self.clock())
+                if entry is None:
+                    break
+                a = entry.action
+                mid = self.mqtt.publish(a.topic, a.payload, a.qos, a.retain)
+                if mid is None:
+                    self.outbox.unsent(entry)
+                    break
+                self.outbox.sent(entry, mid, self.clock())
+            deadline = self.outbox.next_deadline()
+            timeout = None if deadline is None else max(0.0, deadline - self.clock()) + 0.001
+            try:
+                await asyncio.wait_for(self.kick.wait(), timeout)
+            except asyncio.TimeoutError:
+                pass
+
+    async def drain(self, also: Callable[[], bool] = lambda: False) -> None:
+        """Wait until every action is delivered or has gone stale (and while ``also()``).
+        A broker that takes an action but never acknowledges it gets :data:`ACK_GRACE`
+        seconds past the action's deadline."""
+        while not self.outbox.idle or also():
+            self.kick.set()
+            await asyncio.sleep(0.02)
+            self.expire()
+            now = self.clock()
+            for mid, entry in list(self.outbox.inflight.items()):
+                if now > entry.deadline + ACK_GRACE:
+                    self.outbox.acked(mid)
+                    self.drop(entry, "action-unconfirmed", "sent, but the broker never acknowledged it")
+
+    def expire(self) -> None:
+        for entry in self.outbox.expire(self.clock()):
+            self.drop(entry, "action-stale", f"not sent: the broker was unreachable for longer than the "
+                                             f"{entry.deadline - entry.received:g}s time-to-live")
+
+    def drop(self, entry: Entry, code: str, why: str) -> None:
+        self.dropped += 1
+        if self.engine is not None:
+            self.engine.state.revert(entry.action.device, entry.token)
+        a = entry.action
+        self.events.emit("error", entry.uid, code=code, device=a.device, topic=a.topic, payload=a.payload,
+                         message=why)

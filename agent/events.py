@@ -1,0 +1,97 @@
+"""Events: a JSON report of everything the agent does, on ``<prefix>/<site>/<kind>``.
+
+Kinds: ``transcript`` (text came in), ``intent`` (understood), ``not_understood``,
+``action`` (a publish the broker acknowledged), ``answer`` (a ``get_state`` reply),
+``confirm`` (waiting for / got a "yes"), ``error`` (anything dropped or refused, with a
+stable ``code``). Every event carries ``id`` (the utterance it belongs to), ``ts`` (Unix
+time), ``site`` and ``kind``. ``<prefix>/<site>/availability`` holds ``online`` /
+``offline`` (retained, with a last will).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+KINDS = ("transcript", "intent", "not_understood", "action", "answer", "confirm", "error")
+ONLINE, OFFLINE = "online", "offline"
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    kind: str
+    id: str
+    data: dict[str, Any] = field(default_factory=dict)
+    ts: float = 0.0
+
+    def as_json(self, site: str) -> dict[str, Any]:
+        return {"kind": self.kind, "id": self.id, "ts": round(self.ts, 3), "site": site, **self.data}
+
+
+@dataclass(frozen=True, slots=True)
+class Topics:
+    """The agent's own topics, all under ``<prefix>/<site>``."""
+
+    prefix: str
+    site: str
+
+    @property
+    def base(self) -> str:
+        return f"{self.prefix}/{self.site}" if self.prefix else self.site
+
+    def event(self, kind: str) -> str:
+        return f"{self.base}/{kind}"
+
+    @property
+    def availability(self) -> str:
+        return f"{self.base}/availability"
+
+    @property
+    def text_in(self) -> str:
+        return f"{self.base}/text/in"
+
+
+Publish = Callable[[str, str, int, bool], bool]
+"""(topic, payload, qos, retain) -> True when handed to a connected client."""
+
+
+class EventSink:
+    """Numbers events, echoes them (stdout), and publishes them; while the broker is
+    away they wait in a bounded buffer (oldest dropped first) and go out on reconnect."""
+
+    def __init__(self, topics: Topics, *, echo: Callable[[dict[str, Any]], None] | None = None,
+                 buffer: int = 500, qos: int = 1, clock: Callable[[], float] = time.time) -> None:
+        self.topics = topics
+        self.echo = echo
+        self.qos = qos
+        self.clock = clock
+        self.pending: deque[tuple[str, str]] = deque(maxlen=buffer)
+        self.publish: Publish | None = None
+        self.listeners: list[Callable[[Event], None]] = []
+
+    def emit(self, kind: str, ident: str, **data: Any) -> Event:
+        event = Event(kind, ident, data, self.clock())
+        doc = event.as_json(self.topics.site)
+        if self.echo is not None:
+            self.echo(doc)
+        self.pending.append((self.topics.event(kind), json.dumps(doc, ensure_ascii=False)))
+        self.flush()
+        for listener in list(self.listeners):
+            listener(event)
+        return event
+
+    def flush(self) -> None:
+        """Publish buffered events while the client takes them."""
+        while self.pending and self.publish is not None:
+            topic, payload = self.pending[0]
+            if not self.publish(topic, payload, self.qos, False):
+                return
+            self.pending.popleft()

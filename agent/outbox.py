@@ -1,0 +1,105 @@
+"""Actions on their way to the broker: a bounded queue with a time-to-live.
+
+Pure (time is a parameter). An action is *queued* until handed to the client, *in
+flight* until the broker acknowledges it, then *delivered*. Nothing is handed over past
+its deadline (``received + ttl``): a "turn on the light" from five minutes ago never
+fires. When the connection drops, in-flight actions go back to the queue in their
+original order and are sent again only if still inside their TTL.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from .messages import Action
+
+
+@dataclass(slots=True)
+class Entry:
+    seq: int
+    action: Action
+    uid: str
+    """The utterance this action belongs to."""
+    received: float
+    """Monotonic time the utterance (or its confirming "yes") arrived."""
+    deadline: float
+    token: object = None
+    """Opaque: names the command for state reverts."""
+    mid: int | None = None
+    sent_at: float | None = None
+    attempts: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Outbox:
+    def __init__(self, capacity: int = 100, max_inflight: int = 50) -> None:
+        self.capacity = capacity
+        self.max_inflight = max_inflight
+        self.queued: deque[Entry] = deque()
+        self.inflight: dict[int, Entry] = {}
+        self._seq = 0
+
+    def __len__(self) -> int:
+        return len(self.queued) + len(self.inflight)
+
+    @property
+    def idle(self) -> bool:
+        return not self.queued and not self.inflight
+
+    def put(self, action: Action, uid: str, now: float, ttl: float, token: object = None,
+            received: float | None = None) -> list[Entry]:
+        """Queue an action; returns the entries pushed out because the queue was full."""
+        start = now if received is None else received
+        self._seq += 1
+        self.queued.append(Entry(self._seq, action, uid, start, start + ttl, token))
+        dropped = []
+        while len(self) > self.capacity and self.queued:
+            dropped.append(self.queued.popleft())  # the oldest is the one closest to going stale
+        return dropped
+
+    def expire(self, now: float) -> list[Entry]:
+        """Remove and return queued actions past their deadline."""
+        stale = [e for e in self.queued if now > e.deadline]
+        if stale:
+            self.queued = deque(e for e in self.queued if now <= e.deadline)
+        return stale
+
+    def take(self, now: float) -> Entry | None:
+        """The next action to hand to the client (call :meth:`expire` first), or None."""
+        if not self.queued or len(self.inflight) >= self.max_inflight:
+            return None
+        entry = self.queued[0]
+        if now > entry.deadline:
+            return None
+        return self.queued.popleft()
+
+    def sent(self, entry: Entry, mid: int, now: float) -> None:
+        entry.mid, entry.sent_at = mid, now
+        entry.attempts += 1
+        self.inflight[mid] = entry
+
+    def unsent(self, entry: Entry) -> None:
+        """The client refused it (not connected after all): back to the front of the queue."""
+        self.queued.appendleft(entry)
+
+    def acked(self, mid: int) -> Entry | None:
+        return self.inflight.pop(mid, None)
+
+    def lost(self) -> None:
+        """The connection dropped: unacknowledged actions are queued again, oldest first."""
+        back = sorted(self.inflight.values(), key=lambda e: e.seq)
+        self.inflight.clear()
+        for entry in back:
+            entry.mid = None
+        self.queued = deque(sorted([*back, *self.queued], key=lambda e: e.seq))
+
+    def cancel(self) -> list[Entry]:
+        """Drop every queued (not yet sent) action."""
+        out = list(self.queued)
+        self.queued.clear()
+        return out
+
+    def next_deadline(self) -> float | None:
+        return min((e.deadline for e in self.queued), default=None)

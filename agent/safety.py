@@ -1,0 +1,86 @@
+"""Safety gates between a plan and the broker (pure; time is a parameter).
+
+* :class:`Confirmations`: actions on ``confirm: true`` devices (locks, garage doors, a
+  vehicle's doors and windows) wait for a "yes" within a window; "no", a cancel or
+  anything else said instead drops them, and so does the window running out.
+* :class:`RateLimiter`: at most one command per ``rate_limit`` seconds per device.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .messages import Action
+from .normalize import tokens
+
+YES = frozenset({"yes", "yeah", "yep", "yup", "sure", "confirm", "confirmed", "do it", "go ahead",
+                 "ok", "okay", "correct", "affirmative", "yes do it", "yes go ahead", "yes confirm",
+                 "yes i am sure", "i am sure", "yes sure", "yes yes", "absolutely", "of course"})
+NO = frozenset({"no", "nope", "nah", "cancel", "do not", "dont", "stop", "abort", "never mind",
+                "nevermind", "no thanks", "no thank you", "no do not", "no cancel", "negative",
+                "forget it"})
+
+
+def answer_word(text: str) -> str | None:
+    """``"yes"`` / ``"no"`` when the whole utterance is a yes or a no, else None."""
+    phrase = " ".join(tokens(text))
+    if phrase in YES:
+        return "yes"
+    if phrase in NO:
+        return "no"
+    return None
+
+
+@dataclass(slots=True)
+class Pending:
+    uid: str
+    text: str
+    intent: str
+    actions: list[Action]
+    deadline: float
+    effects: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def devices(self) -> list[str]:
+        return list(dict.fromkeys(a.device for a in self.actions))
+
+
+class Confirmations:
+    """At most one question open at a time: a new one replaces (drops) the old one."""
+
+    def __init__(self, window: float) -> None:
+        self.window = window
+        self.pending: Pending | None = None
+
+    def ask(self, pending: Pending) -> Pending | None:
+        """Open a question; returns the one it replaced (to report as dropped)."""
+        old, self.pending = self.pending, pending
+        return old
+
+    def take(self, now: float) -> tuple[Pending | None, Pending | None]:
+        """``(open, expired)``: the open question (now closed), or the one that timed out."""
+        pending, self.pending = self.pending, None
+        if pending is None:
+            return None, None
+        if now > pending.deadline:
+            return None, pending
+        return pending, None
+
+    def expire(self, now: float) -> Pending | None:
+        if self.pending is not None and now > self.pending.deadline:
+            pending, self.pending = self.pending, None
+            return pending
+        return None
+
+
+class RateLimiter:
+    def __init__(self) -> None:
+        self.last: dict[str, float] = {}
+
+    def allow(self, device: str, limit: float, now: float) -> bool:
+        """True (and remembered) when ``device`` may act now."""
+        if limit > 0 and device in self.last and now - self.last[device] < limit:
+            return False
+        self.last[device] = now
+        return True
