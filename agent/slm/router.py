@@ -1,0 +1,97 @@
+"""Templates first; the model only for what they miss.
+
+An exact template match is final. When no template matches, or only a fuzzy one whose
+confidence is below :data:`SURE`, the model is asked; its intent is used if it passed
+every check and is at least as confident as the fuzzy match.
+"""
+
+from __future__ import annotations
+
+from ..config import Config
+from ..messages import Intent
+from ..normalize import FILLERS, is_number, tokens
+from ..templates import Alt, Seq, Word
+from ..understand import TemplateEngine
+from .engine import SlmEngine
+
+SURE = 0.9
+"""Template confidence from which the model is not consulted."""
+
+
+class Router:
+    """``understand(text, area=None) -> Intent`` over templates and the model."""
+
+    engine = "router"
+
+    def __init__(self, config: Config, templates: TemplateEngine | None = None,
+                 slm: SlmEngine | None = None) -> None:
+        self.config = config
+        self.templates = templates if templates is not None else TemplateEngine(config)
+        self.slm = slm if slm is not None else SlmEngine(config, self.templates)
+        # what callers of a TemplateEngine read
+        self.intents = self.templates.intents
+        self.registry = self.templates.registry
+        self.sentences = self.templates.sentences
+
+        self.known = known_words(self.templates)
+
+    def understand(self, text: str, *, area: str | None = None) -> Intent:
+        got = self.templates.understand(text, area=area)
+        if got.understood and got.confidence >= SURE:
+            return got
+        named = unknown_name(tokens(text), self.known, self.registry.kind_index)
+        if named:
+            # "open the pod bay doors": the words name a particular thing this home does not
+            # have; mapping the generic word onto a real device would be a guess
+            return Intent(got.text, None, reason=f"nothing here is called '{named}'")
+        alt = self.slm.understand(text, area=area)
+        if alt.understood and (not got.understood or alt.confidence >= got.confidence):
+            return alt
+        if got.understood:
+            return got
+        return Intent(got.text, None, confidence=alt.confidence,
+                      reason=f"{got.reason}; {alt.reason}" if got.reason else alt.reason)
+
+    def warm_up(self) -> None:
+        """Load the model now rather than on the first utterance templates miss."""
+        self.slm.warm_up()
+
+    def close(self) -> None:
+        self.slm.close()
+
+
+def known_words(templates: TemplateEngine) -> frozenset[str]:
+    """Every word the home's templates, lists and names use."""
+    words: set[str] = set(FILLERS)
+
+    def walk(node) -> None:
+        if isinstance(node, Word):
+            words.add(node.text)
+        elif isinstance(node, Seq):
+            for item in node.items:
+                walk(item)
+        elif isinstance(node, Alt):
+            for option in node.options:
+                walk(option)
+
+    for sentence in templates.sentences:
+        walk(sentence.tree)
+    reg = templates.registry
+    for index in (reg.device_index, reg.area_index, reg.floor_index, reg.kind_index, reg.state_index,
+                  reg.measure_index, reg.color_index, reg.unit_index, *reg.list_indexes.values()):
+        for phrase in index.phrases:
+            words.update(phrase)
+    return frozenset(words)
+
+
+def unknown_name(toks: tuple[str, ...], known: frozenset[str], kinds) -> str:
+    """The unknown words right before a kind word ("pod bay" in "pod bay doors"), if any."""
+    for start in range(1, len(toks)):
+        if not kinds.exact(toks, start):
+            continue
+        j = start
+        while j > 0 and toks[j - 1] not in known and not is_number(toks[j - 1]):
+            j -= 1
+        if j < start:
+            return " ".join(toks[j:start] + toks[start:start + 1])
+    return ""

