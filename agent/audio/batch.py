@@ -1,0 +1,49 @@
+"""Recordings through the hearing pipeline, for ``voice-agent parse --audio`` and benchmarks.
+
+Each file is read as fast as the recogniser takes it, endpointed exactly as live
+audio is (so a recording of several commands gives several lines), and every
+utterance is a command (activation ``always``: recordings carry no wake phrase).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any, Callable
+
+from ..activation import Gate
+from ..asr import build_asr, read_asr, template_engine
+from ..config import Config
+from .listener import Listener
+from .settings import read_audio
+from .sources import FileSource, StdinSource
+
+OnHeard = Callable[[str, dict[str, Any]], None]
+
+
+async def recognise_files(config: Config, files: list[str], on_heard: OnHeard, *, engine: Any = None,
+                          asr_settings=None, emit=None) -> None:
+    """Call ``on_heard(text, extra)`` for every utterance in ``files`` (``-`` is stdin);
+    ``extra`` holds ``audio``, ``transcript``, ``asr_ms`` and ``eos_ms``. A file with no
+    speech in it gives one call with empty text."""
+    audio = read_audio(config)
+    asr = build_asr(config, asr_settings or read_asr(config), template_engine(config, engine))
+    await asr.recogniser.load()
+    try:
+        for name in files:
+            source = StdinSource() if name == "-" else FileSource(Path(name))
+            listener = Listener(source, asr, vad=audio.vad, gate=Gate("always"), emit=emit)
+            listener.loaded = True
+            heard_any = False
+            async for u in listener.utterances():
+                heard_any = True
+                on_heard(u.heard.text, {"audio": name, "transcript": u.heard.raw,
+                                        "asr_ms": round(u.heard.asr_ms, 1), "eos_ms": round(u.eos_ms, 1)})
+            if not heard_any:
+                on_heard("", {"audio": name, "transcript": "", "asr_ms": 0.0, "eos_ms": None})
+    finally:
+        await asr.recogniser.close()
+
+
+def run_files(config: Config, files: list[str], on_heard: OnHeard, **kw: Any) -> None:
+    asyncio.run(recognise_files(config, files, on_heard, **kw))

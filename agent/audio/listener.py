@@ -1,0 +1,213 @@
+"""The hearing half of the agent: audio -> activation -> endpointing -> recogniser -> transcripts.
+
+:class:`Listener` is one component with an async interface: :meth:`utterances` yields
+an :class:`Utterance` (a :class:`~agent.messages.Transcript` plus timing) for every
+command heard; :meth:`run` puts the transcripts into a queue a daemon consumes.
+Events go to ``emit(kind, data)``:
+
+* ``state``   ``{"state": "idle" | "listening" | "processing", "why": ...}``
+* ``partial`` ``{"text": ...}`` while a streaming recogniser hears a command
+* ``wake``    ``{"phrase": ...}`` when the wake phrase was heard
+* ``heard``   ``{"text", "raw", "asr_ms", "eos_ms", "distance"}`` per recognised command
+* ``error``   ``{"code", "message"}`` (a lost microphone, ...)
+
+The audio's own clock (chunk timestamps) drives every timeout, so a file read faster
+than real time behaves exactly like the microphone it stands for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any, AsyncIterator, Callable
+
+from ..activation import Gate
+from ..asr import Asr, Heard
+from ..messages import Transcript
+from .sources import AudioSource
+from .vad import Endpointer, SpeechAudio, SpeechEnd, SpeechStart, VadSettings
+
+log = logging.getLogger(__name__)
+Emit = Callable[[str, dict[str, Any]], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Utterance:
+    transcript: Transcript
+    heard: Heard
+    speech_end: float
+    """Audio time the user stopped speaking."""
+    decided: float
+    """Audio time the endpointer closed the utterance (``speech_end`` + trailing quiet)."""
+    reason: str
+    """Why it closed: ``silence``, ``max_length``, ``flush`` or ``released``."""
+
+    @property
+    def eos_ms(self) -> float:
+        """End of speech to transcript: the trailing quiet waited for plus recognition."""
+        return (self.decided - self.speech_end) * 1000.0 + self.heard.asr_ms
+
+
+class Listener:
+    def __init__(self, source: AudioSource, asr: Asr, *, vad: VadSettings = VadSettings(),
+                 gate: Gate | None = None, wake: Any = None, emit: Emit | None = None) -> None:
+        self.source = source
+        self.asr = asr
+        self.endpointer = Endpointer(vad)
+        self.emit = emit or (lambda kind, data: None)
+        self.gate = gate or Gate("always")
+        self.gate.on_state = lambda state, why: self.emit("state", {"state": state, "why": why})
+        self.wake = wake
+        self._command = False  # the utterance in progress goes to the recogniser
+        self._spotting = False  # ... or to the wake spotter
+        self._segment: list[bytes] = []  # audio of the utterance in progress (for a late wake)
+        self._now = 0.0
+        self._ptt: list[bool] = []
+        self.loaded = False
+
+    async def load(self) -> None:
+        if not self.loaded:
+            await self.asr.recogniser.load()
+            if self.wake is not None:
+                await self.wake.load()
+            self.loaded = True
+
+    # -- push-to-talk (called on the loop, e.g. from an MQTT message) -------------
+    def push_to_talk(self, pressed: bool) -> None:
+        self._ptt.append(pressed)
+
+    async def run(self, out: asyncio.Queue[Transcript]) -> None:
+        """Put every command's transcript into ``out`` until the source ends."""
+        async for u in self.utterances():
+            await out.put(u.transcript)
+
+    async def utterances(self) -> AsyncIterator[Utterance]:
+        await self.load()
+        self.emit("state", {"state": self.gate.state, "why": "start"})
+        async for chunk in self.source.chunks():
+            self._now = chunk.timestamp
+            for pressed in self._ptt:
+                if pressed:
+                    self.gate.press(self._now)
+                    if self.endpointer.in_speech and not self._command:
+                        await self._begin_command(b"".join(self._segment))
+                elif self.gate.release(speaking=self._command) and self._command and self.endpointer.in_speech:
+                    self.endpointer.reset()
+                    got = await self._end(SpeechEnd(self._now, self._now, "released"))
+                    if got:
+                        yield got
+            self._ptt.clear()
+            for event in self.endpointer.feed(chunk.timestamp, chunk.pcm):
+                got = await self._on(event)
+                if got is not None:
+                    yield got
+            self.gate.tick(self._now)
+        for event in self.endpointer.flush(self._now):
+            got = await self._on(event)
+            if got is not None:
+                yield got
+
+    async def _begin_command(self, audio: bytes) -> None:
+        self._command = True
+        await self.asr.recogniser.start()
+        if audio:
+            await self._feed(audio)
+
+    async def _feed(self, audio: bytes) -> None:
+        partial = await self.asr.recogniser.feed(audio)
+        if partial:
+            self.emit("partial", {"text": partial})
+
+    async def _on(self, event: SpeechStart | SpeechAudio | SpeechEnd) -> Utterance | None:
+        if isinstance(event, SpeechStart):
+            self._segment = [event.audio]
+            if self.gate.speech_started(event.time):
+                await self._begin_command(event.audio)
+            elif self.wake is not None and self.gate.mode == "wake":
+                self._spotting = True
+                await self.wake.start()
+                await self._spot(event.audio)
+            return None
+        if isinstance(event, SpeechAudio):
+            if self._command:
+                await self._feed(event.audio)
+            else:
+                self._segment.append(event.audio)
+                if self._spotting:
+                    await self._spot(event.audio)
+            return None
+        return await self._end(event)
+
+    async def _spot(self, audio: bytes) -> None:
+        end = await self.wake.feed(audio)
+        if end is None:
+            return
+        self._spotting = False
+        await self.wake.finish()
+        self.emit("wake", {"phrase": self.wake.phrase})
+        self.gate.wake(self._now)
+        self.gate.speech_started(self._now)
+        rest = b"".join(self._segment)[int(end * 16000) * 2:]
+        await self._begin_command(rest)
+
+    async def _end(self, event: SpeechEnd) -> Utterance | None:
+        self._segment = []
+        if self._spotting:
+            self._spotting = False
+            await self.wake.finish()
+        if not self._command:
+            return None
+        self._command = False
+        self.gate.processing()
+        heard = await self.asr.finish()
+        self.gate.done(event.time, heard_anything=bool(heard.raw))
+        if not heard.raw:
+            return None
+        u = Utterance(Transcript(heard.text, True, round(heard.asr_ms, 1), self.asr.name), heard,
+                      event.speech_end, event.time, event.reason)
+        self.emit("heard", {"text": heard.text, "raw": heard.raw, "asr_ms": round(heard.asr_ms, 1),
+                            "eos_ms": round(u.eos_ms, 1), "reason": event.reason,
+                            **({"distance": heard.correction.distance} if heard.correction else {})})
+        return u
+
+
+def build_listener(config, source: AudioSource, *, engine=None, emit: Emit | None = None,
+                   audio=None, asr_settings=None, activation=None) -> Listener:
+    """A listener for ``config``'s ``audio``, ``asr`` and ``activation`` sections."""
+    from ..activation import WakeSpotter, read_activation
+    from ..asr import build_asr, read_asr
+    from ..models import resolve
+    from .settings import read_audio
+    audio = audio or read_audio(config)
+    asr_settings = asr_settings or read_asr(config)
+    activation = activation or read_activation(config)
+    asr = build_asr(config, asr_settings, engine)
+    wake = None
+    if activation.mode == "wake":
+        model = activation.wake_model or (asr_settings.model_name if asr_settings.engine == "vosk" else "")
+        wake = WakeSpotter(resolve(model, "vosk", asr_settings.models_dir), activation.wake_phrase)
+    gate = Gate(activation.mode, activation.listen_timeout_s)
+    return Listener(source, asr, vad=audio.vad, gate=gate, wake=wake, emit=emit)
+
+
+
+
+_DEFAULT = object()
+
+
+def make_source(settings, *, mic: Any = _DEFAULT, audio: str | None = None, realtime: bool | None = None,
+                on_error: Callable[[Exception], None] | None = None) -> AudioSource:
+    """The audio source the command line (``--mic [DEVICE]``, ``--audio FILE|-``) or else
+    the ``audio:`` section asks for."""
+    from .capture import MicSource
+    from .sources import FileSource, StdinSource
+    if audio == "-" or (audio is None and mic is _DEFAULT and settings.input == "stdin"):
+        return StdinSource(block_ms=settings.block_ms)
+    if audio is not None or (mic is _DEFAULT and settings.input == "file"):
+        path = audio if audio is not None else settings.file
+        pace = settings.realtime if realtime is None else realtime
+        return FileSource(path, realtime=pace, block_ms=settings.block_ms)
+    device = None if mic is _DEFAULT else mic
+    return MicSource(settings, device=device, on_error=on_error)

@@ -1,0 +1,93 @@
+"""The ``audio:`` config section, validated with :class:`agent.config.Reader`.
+
+::
+
+    audio:
+      input: mic            # mic | file | stdin
+      device: "USB"         # mic: part of a device name, or its index (voice-agent devices)
+      file: demo.wav        # file: a WAV (or raw 16 kHz s16le) recording
+      realtime: true        # file: pace it like a microphone
+      rate: 0               # mic: capture rate; 0 = the device's own
+      block_ms: 20          # 20..40 ms blocks
+      queue_blocks: 250     # blocks buffered between PortAudio's thread and the loop (5 s:
+                            # the listener catches up after a slow recognition, losing nothing)
+      retry_min_s: 0.5      # reopening a lost device: first wait ...
+      retry_max_s: 30       # ... doubling up to this
+      vad:
+        threshold_db: 9
+        end_silence_ms: 700
+        max_utterance_s: 10
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..config import Config, Reader
+from ..errors import ConfigError
+from .vad import VadSettings
+
+INPUTS = ("mic", "file", "stdin")
+
+
+@dataclass(frozen=True, slots=True)
+class AudioSettings:
+    input: str = "mic"
+    device: str | int | None = None
+    """Name fragment or PortAudio index; None: the default input."""
+    file: Path | None = None
+    realtime: bool = True
+    rate: int = 0
+    channels: int = 0
+    block_ms: int = 20
+    queue_blocks: int = 250
+    """Blocks buffered between PortAudio's thread and the loop; the oldest is dropped past it."""
+    retry_min_s: float = 0.5
+    retry_max_s: float = 30.0
+    stall_s: float = 2.0
+    """A device that delivers nothing for this long counts as lost."""
+    vad: VadSettings = field(default_factory=VadSettings)
+
+
+def read_audio(config: Config) -> AudioSettings:
+    problems: list[str] = []
+    r = Reader(config.sections.get("audio"), "audio", problems, str(config.path), 0)
+    d = AudioSettings()
+    kind = r.get("input", str, d.input, choices=INPUTS) or d.input
+    device = r.get("device", (str, int), None)
+    file = r.get("file", str, None)
+    path = None
+    if file:
+        path = (Path(config.path).parent / file).resolve()
+        if not path.is_file():
+            r.problem(f"audio file {file!r} not found (looked in {path})", "file")
+    elif kind == "file":
+        r.problem("input 'file' needs 'file: path/to/recording.wav'", "file")
+    v = r.sub("vad")
+    dv = VadSettings()
+    vad = VadSettings(
+        threshold_db=v.get("threshold_db", float, dv.threshold_db, minimum=1, maximum=40),
+        min_level_db=v.get("min_level_db", float, dv.min_level_db, minimum=-100, maximum=0),
+        start_ms=v.get("start_ms", int, dv.start_ms, minimum=10, maximum=2000),
+        end_silence_ms=v.get("end_silence_ms", int, dv.end_silence_ms, minimum=100, maximum=5000),
+        max_utterance_s=v.get("max_utterance_s", float, dv.max_utterance_s, minimum=1, maximum=30),
+        preroll_ms=v.get("preroll_ms", int, dv.preroll_ms, minimum=0, maximum=2000),
+    )
+    v.done()
+    settings = AudioSettings(
+        input=kind, device=device, file=path,
+        realtime=r.get("realtime", bool, d.realtime),
+        rate=r.get("rate", int, 0, minimum=0, maximum=384000),
+        channels=r.get("channels", int, 0, minimum=0, maximum=64),
+        block_ms=r.get("block_ms", int, d.block_ms, minimum=20, maximum=40),
+        queue_blocks=r.get("queue_blocks", int, d.queue_blocks, minimum=2, maximum=10000),
+        retry_min_s=r.get("retry_min_s", float, d.retry_min_s, minimum=0.01, maximum=600),
+        retry_max_s=r.get("retry_max_s", float, d.retry_max_s, minimum=0.01, maximum=3600),
+        stall_s=r.get("stall_s", float, d.stall_s, minimum=0.2, maximum=60),
+        vad=vad,
+    )
+    r.done()
+    if problems:
+        raise ConfigError(problems)
+    return settings

@@ -1,0 +1,217 @@
+"""Activation and the listener with stand-in recognisers: which utterances become
+commands in always / wake / push-to-talk mode, the state events, timeouts by audio time."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from agent.activation import IDLE, LISTENING, PROCESSING, Gate, read_activation
+from agent.asr import Asr
+from agent.asr.settings import AsrSettings
+from agent.audio.listener import Listener
+from agent.audio.vad import VadSettings
+from agent.config import parse_config
+from agent.errors import ConfigError
+from agent.messages import AudioChunk
+from agent.yamlsrc import load_yaml
+
+from tests.support.speech import tone
+
+
+# ------------------------------------------------------------------ the gate (pure)
+
+def test_always_mode_takes_every_utterance():
+    states = []
+    g = Gate("always", on_state=lambda s, why: states.append(s))
+    assert g.speech_started(1.0)
+    g.processing()
+    g.done(2.0, heard_anything=True)
+    assert states == [LISTENING, PROCESSING, IDLE]
+
+
+def test_wake_mode_listens_after_the_wake_phrase_and_times_out():
+    g = Gate("wake", listen_timeout_s=5)
+    assert not g.speech_started(1.0)  # no wake phrase: not a command
+    g.wake(2.0)
+    g.tick(6.9)
+    assert g.state == LISTENING
+    g.tick(7.0)
+    assert g.state == IDLE
+    g.wake(10.0)
+    assert g.speech_started(11.0)
+    g.tick(100.0)  # no timeout while the command is being spoken
+    assert g.state == LISTENING
+
+
+def test_an_empty_command_after_a_wake_phrase_keeps_listening():
+    g = Gate("wake", listen_timeout_s=5)
+    g.wake(1.0)
+    g.speech_started(1.0)
+    g.processing()
+    g.done(2.0, heard_anything=False)
+    assert g.state == LISTENING
+    g.tick(7.0)
+    assert g.state == IDLE
+
+
+def test_push_to_talk_release_ends_the_command():
+    g = Gate("ptt")
+    assert not g.speech_started(0.5)
+    g.press(1.0)
+    assert g.speech_started(1.2)
+    assert g.release()
+    g.processing()
+    g.done(2.0, heard_anything=False)
+    assert g.state == IDLE  # released: no more listening even though nothing was heard
+
+
+def test_push_to_talk_released_before_speaking_stops_listening():
+    g = Gate("ptt", listen_timeout_s=5)
+    g.press(1.0)
+    assert not g.release(speaking=False)
+    assert g.state == IDLE
+    assert not g.speech_started(2.0)
+
+
+def test_activation_section_problems(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("site: t\nactivation:\n  mode: wake\n  wake_phrase: jarvis\n")
+    with pytest.raises(ConfigError, match=r"c.yaml:4: activation.wake_phrase: wake phrase 'jarvis' is one word"):
+        read_activation(parse_config(load_yaml(path), path))
+    path.write_text("site: kitchen\nmqtt: {prefix: home}\nactivation: {mode: ptt}\n")
+    assert read_activation(parse_config(load_yaml(path), path)).listen_topic == "home/kitchen/listen"
+
+
+# ------------------------------------------------------------------ the listener with stand-ins
+
+class FakeRecogniser:
+    """Says how much audio it got: enough to check what reached it."""
+
+    name = "fake"
+
+    def __init__(self):
+        self.audio = b""
+        self.loaded = False
+
+    async def load(self):
+        self.loaded = True
+
+    async def start(self):
+        self.audio = b""
+
+    async def feed(self, pcm):
+        self.audio += pcm
+        return f"partial {len(self.audio) // 3200}"
+
+    async def finish(self):
+        return f"heard {len(self.audio) / 32000:.1f} seconds" if self.audio else ""
+
+    async def close(self):
+        pass
+
+
+class FakeSpotter:
+    """Hears the wake phrase in any utterance louder than ``level`` (a stand-in for Vosk)."""
+
+    phrase = "hey computer"
+
+    def __init__(self):
+        self.fed = 0
+
+    async def load(self):
+        pass
+
+    async def start(self):
+        self.fed = 0
+
+    async def feed(self, pcm):
+        self.fed += len(pcm)
+        peak = np.abs(np.frombuffer(pcm, "<i2")).max() if pcm else 0
+        return 0.5 if peak > 20000 and self.fed >= 16000 else None  # "ended 0.5 s in"
+
+    async def finish(self):
+        pass
+
+
+class Chunks:
+    def __init__(self, signal: np.ndarray, marks: dict[float, callable] | None = None):
+        self.name = "test"
+        self.pcm = (signal * 32767).astype("<i2").tobytes()
+        self.marks = marks or {}
+
+    async def chunks(self):
+        for i in range(0, len(self.pcm), 640):
+            t = (i + 640) / 32000
+            for at in [m for m in self.marks if m <= t]:
+                self.marks.pop(at)()
+            yield AudioChunk(self.pcm[i:i + 640], t)
+
+
+def speech(seconds, loud=False):
+    x = tone(seconds, 300, 0.8 if loud else 0.3)
+    return x * (0.6 + 0.4 * np.sin(2 * np.pi * 4 * np.arange(len(x)) / 16000))
+
+
+def quiet(seconds):
+    return np.zeros(int(16000 * seconds), np.float32) + 1e-4
+
+
+def listen(listener):
+    async def go():
+        return [u async for u in listener.utterances()]
+    return asyncio.run(go())
+
+
+def make(signal, mode="always", marks=None, wake=None):
+    events = []
+    asr = Asr(AsrSettings(), FakeRecogniser())
+    lst = Listener(Chunks(signal, marks), asr, vad=VadSettings(), gate=Gate(mode, 3.0),
+                   wake=wake, emit=lambda k, d: events.append((k, d)))
+    return lst, events
+
+
+def test_always_mode_turns_each_utterance_into_a_transcript_with_events():
+    lst, events = make(np.concatenate([quiet(1), speech(1.0), quiet(1.5), speech(2.0), quiet(1.5)]))
+    got = listen(lst)
+    assert [u.transcript.text for u in got] == ["heard 2.0 seconds", "heard 3.0 seconds"]  # + preroll, tail
+    assert got[0].transcript.source == "fake" and got[0].reason == "silence"
+    assert got[0].speech_end == pytest.approx(2.0, abs=0.05)
+    states = [d["state"] for k, d in events if k == "state"]
+    assert states == [IDLE, LISTENING, PROCESSING, IDLE, LISTENING, PROCESSING, IDLE]
+    assert any(k == "partial" for k, _ in events)
+    assert [d["text"] for k, d in events if k == "heard"] == ["heard 2.0 seconds", "heard 3.0 seconds"]
+
+
+def test_wake_mode_ignores_speech_until_the_wake_phrase_then_takes_the_rest_of_the_breath():
+    signal = np.concatenate([quiet(1), speech(1.0), quiet(1.5),          # no wake phrase
+                             speech(1.0, loud=True), speech(1.5), quiet(1.5)])  # wake + command
+    lst, events = make(signal, "wake", wake=FakeSpotter())
+    got = listen(lst)
+    assert len(got) == 1
+    assert [k for k, _ in events].count("wake") == 1
+    # the command is what followed the wake phrase's end (0.5 s into that utterance)
+    assert got[0].transcript.text == "heard 3.0 seconds"  # 0.3 pre-roll + 2.5 speech + 0.7 tail - 0.5
+
+
+def test_push_to_talk_takes_one_command_after_a_press():
+    holder = {}
+    signal = np.concatenate([quiet(1), speech(1.0), quiet(1.5), quiet(1), speech(1.0), quiet(1.5), speech(1.0), quiet(1.5)])
+    lst, events = make(signal, "ptt", marks={4.0: lambda: holder["l"].push_to_talk(True)})
+    holder["l"] = lst
+    got = listen(lst)
+    assert len(got) == 1 and got[0].speech_end == pytest.approx(5.5, abs=0.05)
+
+
+def test_push_to_talk_release_cuts_the_command_short():
+    holder = {}
+    signal = np.concatenate([quiet(0.5), speech(3.0), quiet(1.5)])
+    lst, _ = make(signal, "ptt", marks={0.2: lambda: holder["l"].push_to_talk(True),
+                                        2.0: lambda: holder["l"].push_to_talk(False)})
+    holder["l"] = lst
+    got = listen(lst)
+    assert len(got) == 1 and got[0].reason == "released"
+    assert got[0].transcript.text == "heard 1.8 seconds"  # 0.3 s pre-roll + 1.5 s of speech

