@@ -184,7 +184,7 @@ def test_install_service_start_without_systemd_only_prints(tmp_path):
     assert "systemctl daemon-reload" in done.stdout
 
 
-def _config_with_asr(tmp_path: Path, asr: str) -> Path:
+def _config_with_asr(tmp_path: Path, asr: str, slm: bool = False) -> Path:
     from agent.commands.install_service import config_text
     path = tmp_path / "src" / "config.yaml"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -193,12 +193,14 @@ def _config_with_asr(tmp_path: Path, asr: str) -> Path:
     import yaml
     doc = yaml.safe_load(config_text(ROOT / "config" / "demo.yaml"))
     doc["asr"] = yaml.safe_load(textwrap.dedent(asr))  # replaces the demo's own speech settings
+    if slm:
+        doc.setdefault("understanding", {})["slm"] = {"enabled": True}
     path.write_text(yaml.safe_dump(doc, sort_keys=False))
     return path
 
 
 def test_install_service_finds_packaged_models(tmp_path):
-    config = _config_with_asr(tmp_path, "  engine: whisper\n  model: whisper-tiny.en\n")
+    config = _config_with_asr(tmp_path, "  engine: whisper\n  model: whisper-tiny.en\n", slm=True)
     done = install(fake_root(tmp_path), "-c", str(config))
     assert done.returncode == 0, done.stderr
     assert "language model smollm2-135m: " in done.stdout
