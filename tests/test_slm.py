@@ -103,6 +103,20 @@ devices:
     assert not doubt.understood and "do not agree" in doubt.reason
 
 
+def test_the_model_never_does_the_opposite_of_a_direction_word(home):
+    eng = SlmEngine(home)
+    lights = Decoded(("brightness down", "bedroom light"), (0.9, 1.0), [], 0.9)
+    # "down" here is where the speaker stands, "increase" is what they ask for
+    got = eng.judge("increase the light in the bedroom it is hard to see down here", lights, None,
+                    words={"brightness_down": 0.6})
+    assert not got.understood and "'increase' asks for brightness up" in got.reason
+    off = Decoded(("turn off", "bedroom light"), (0.9, 1.0), [], 0.9)
+    assert not eng.judge("power off on", off, None, words={"turn_off": 1.0}).understood
+    # the same answer without a word pulling the other way is acted on
+    ok = eng.judge("the bedroom could do with less light", lights, None, words={"brightness_down": 0.6})
+    assert ok.understood and ok.name == "brightness_down" and ok.targets == ("light.bedroom",)
+
+
 def test_options_are_checked(home):
     assert read_options({})["examples"] == 3
     with pytest.raises(ConfigError) as err:

@@ -20,6 +20,7 @@ from typing import Any, Callable
 from ..config import Config
 from ..errors import AgentError, ConfigError
 from ..messages import Intent
+from ..normalize import tokens
 from ..resolve import resolve
 from ..understand import TemplateEngine, check_text
 from .backend import LlamaBackend, rss_mb
@@ -28,6 +29,7 @@ from .grammar import NONE, OutputGrammar
 from .ground import Grounding
 from .prior import IntentPrior
 from .models import find_gguf
+from .polarity import contradiction
 from .prompt import PromptBuilder, clean, utterance_tokens
 
 OPTIONS = {"examples": (int, 3), "seed": (int, 7), "prior": ((int, float), 2.0),
@@ -225,6 +227,11 @@ class SlmEngine:
             return Intent(text, None, confidence=conf, reason=(
                 f"the model ({decoded.first_plain:.2f}) and the intent files' words "
                 f"({(words or {}).get(reading.intent, 1.0):.2f}) do not agree on {answer!r}"))
+        against = contradiction(reading.intent, tokens(text), self.config.language)
+        if against:
+            return Intent(text, None, confidence=conf, reason=(
+                f"the model answered {answer!r}, but '{against[1]}' asks for "
+                f"{against[0].replace('_', ' ')}: the words pull both ways"))
         if conf < (self.settings.min_confidence if threshold is None else threshold):
             return Intent(text, None, confidence=conf,
                           reason=f"the model is unsure ({answer!r}, confidence {conf})")

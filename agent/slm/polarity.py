@@ -1,0 +1,48 @@
+"""Direction words: the model must never pick the opposite of what the words ask for.
+
+The built-in intents come in opposite pairs (on/off, up/down, open/close, lock/unlock).
+A small model can still answer ``brightness_down`` to "increase the brightness, it is
+hard to see down here" or ``turn_off`` to "power off on". Doing the opposite of what
+was asked is the worst wrong action there is, so when the utterance holds a direction
+word of the *other* side of the pair, the model's answer is not acted on: "not
+understood" is the honest reply to a sentence that pulls both ways.
+
+These are facts of English (the model's prompt language), not sentence templates; for
+configs in another language the check stands aside.
+"""
+
+from __future__ import annotations
+
+_PAIRS: tuple[tuple[str, frozenset[str], str, frozenset[str]], ...] = (
+    ("turn_on", frozenset("on activate enable".split()),
+     "turn_off", frozenset("off deactivate disable kill shut".split())),
+    ("brightness_up", frozenset("increase raise brighten brighter up more".split()),
+     "brightness_down", frozenset("decrease lower reduce dim dimmer darker down less".split())),
+    ("open", frozenset("open raise up".split()),
+     "close", frozenset("close shut lower down".split())),
+    ("lock", frozenset("lock".split()),
+     "unlock", frozenset("unlock".split())),
+    ("volume_up", frozenset("increase raise louder up more".split()),
+     "volume_down", frozenset("decrease lower reduce quieter softer down less".split())),
+    ("temperature_up", frozenset("increase raise warmer hotter up more".split()),
+     "temperature_down", frozenset("decrease lower reduce cooler colder down less".split())),
+    ("mute", frozenset("mute".split()),
+     "unmute", frozenset("unmute".split())),
+)
+
+AGAINST: dict[str, tuple[str, frozenset[str]]] = {}
+"""intent -> (its opposite, the words that ask for the opposite)."""
+for _a, _a_words, _b, _b_words in _PAIRS:
+    AGAINST[_a] = (_b, _b_words)
+    AGAINST[_b] = (_a, _a_words)
+
+
+def contradiction(intent: str, toks: tuple[str, ...] | list[str], language: str = "en") -> tuple[str, str] | None:
+    """``(opposite intent, the word asking for it)`` when the words pull against ``intent``."""
+    if not language.lower().startswith("en") or intent not in AGAINST:
+        return None
+    opposite, words = AGAINST[intent]
+    for tok in toks:
+        if tok in words:
+            return opposite, tok
+    return None
