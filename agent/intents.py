@@ -38,8 +38,8 @@ from typing import Any
 from .config import Reader, suggest
 from .devices import TYPES
 from .errors import ConfigError
-from .templates import (Alt, Node, Seq, Slot, TemplateSyntaxError, Word, expand_rules,
-                        min_length, parse_template, required_words, rule_refs, slot_refs)
+from .templates import (Alt, Node, Seq, TemplateSyntaxError, Word, expand_rules, min_length,
+                        parse_template, required_words, slot_refs)
 from .yamlsrc import load_yaml
 
 BUILTIN_SLOTS = ("integer", "number", "percentage", "temperature", "color", "duration", "device",

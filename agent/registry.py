@@ -15,7 +15,7 @@ from rapidfuzz import fuzz, process
 
 from . import vocab
 from .config import Area, Config, Device, Floor
-from .intents import IntentSet, SlotList
+from .intents import IntentSet
 from .normalize import is_number, to_number, tokens
 from .templates import SlotMatcher
 

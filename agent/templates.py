@@ -16,7 +16,7 @@ way the whole token sequence can be covered, each with its captured slots.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Iterator, Protocol, Union
+from typing import Iterator, Protocol, Union
 
 from .normalize import tokens as norm_tokens
 

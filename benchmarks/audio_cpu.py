@@ -19,7 +19,6 @@ Vosk's small English model is about a sixth of its size.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys

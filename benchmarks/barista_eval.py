@@ -195,7 +195,7 @@ def main() -> int:
     waits = [w for _, s, _ in rows for w in s["wait"]]
     print(f"\neos->intent = endpointer's trailing-silence wait (median {statistics.median(waits):.0f} ms) "
           "+ recognition after the endpoint + understanding.")
-    print(f"RTF = recogniser busy time / audio duration (Whisper works after the endpoint).")
+    print("RTF = recogniser busy time / audio duration (Whisper works after the endpoint).")
     print(f"Anchor ({ANCHOR}).")
     if args.vosk_rtf:
         for label, rtf in vosk_rtf(clean):

@@ -1,18 +1,18 @@
 #!/usr/bin/env python3
-"""Resident memory of the real daemon before and after its small model loads.
+"""Resident memory of the real daemon with and without its small model.
 
     .venv/bin/python benchmarks/slm_rss.py [--config benchmarks/slurp_home.yaml] [--model NAME]
 
-Starts a private Mosquitto on a free loopback port and ``voice-agent run --text`` on the
-config; reads the daemon's VmRSS once it is up (templates only), after a command the
-templates understand, and after one they miss (the model loads and answers).
+Starts a private Mosquitto on a free loopback port and runs ``voice-agent run --text`` on
+the config twice: with ``understanding.slm`` disabled (templates only) and enabled (the
+daemon loads the model before it reports ready). Each time it reads the daemon's VmRSS
+after a command the templates understand, and after one they miss.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -42,13 +42,21 @@ def main() -> int:
     ap.add_argument("--miss", default="fire up the coffee")
     args = ap.parse_args()
 
-    config = Path(args.config).resolve()
-    with tempfile.TemporaryDirectory() as tmp:
-        if args.model:
-            text = config.read_text().replace("- ../intents/", f"- {ROOT / 'intents'}/")
-            text += f"understanding:\n  slm:\n    model: {args.model}\n"
+    source = Path(args.config).resolve()
+    text = source.read_text().replace("- ../intents/", f"- {ROOT / 'intents'}/")
+    if "slm: {enabled: true}" not in text:
+        raise SystemExit(f"{source}: expected a line 'slm: {{enabled: true}}' to switch")
+    model = f", model: {args.model}" if args.model else ""
+    for label, slm in (("templates only", "slm: {enabled: false}"), ("with the model", f"slm: {{enabled: true{model}}}")):
+        with tempfile.TemporaryDirectory() as tmp:
             config = Path(tmp) / "home.yaml"
-            config.write_text(text)
+            config.write_text(text.replace("slm: {enabled: true}", slm))
+            measure(label, config, args)
+    return 0
+
+
+def measure(label: str, config: Path, args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
         broker = Broker(Path(tmp)).start()
         proc = subprocess.Popen([sys.executable, "-m", "agent", "run", "-c", str(config), "--text",
                                  "--no-audio", "--mqtt", broker.address], cwd=ROOT, stdin=subprocess.PIPE,
@@ -74,28 +82,25 @@ def main() -> int:
         def said(text: str) -> None:
             proc.stdin.write(text + "\n")
             proc.stdin.flush()
-            wait(lambda d: text in json.dumps(d) and ("intent" in d or d.get("event") in ("intent", "not_understood")))
+            wait(lambda d: d.get("text") == text and d.get("kind") in ("intent", "not_understood"))
         try:
-            time.sleep(3.0)  # connected and idle
-            idle = rss_mb(proc.pid)
-            said(args.hit)
+            said(args.hit)  # answered once the daemon is up (with its model, when enabled)
             time.sleep(0.5)
             hit = rss_mb(proc.pid)
             start = time.monotonic()
             said(args.miss)
-            load_s = time.monotonic() - start
+            miss_s = time.monotonic() - start
             time.sleep(0.5)
-            loaded = rss_mb(proc.pid)
-            engines = [d.get("engine") for d in lines if args.miss in json.dumps(d)]
+            missed = rss_mb(proc.pid)
+            engines = [d.get("engine") or d["kind"] for d in lines if d.get("text") == args.miss and d.get("kind") in ("intent", "not_understood")]
         finally:
             proc.stdin.close()
             proc.terminate()
             proc.wait(timeout=20)
             broker.stop()
-    print(f"daemon VmRSS: {idle:.0f} MiB idle, {hit:.0f} MiB after a template command, {loaded:.0f} MiB "
-          f"after a template miss loaded the model (+{loaded - hit:.0f} MiB; first miss answered in "
-          f"{load_s:.1f} s including the load); engines seen for the miss: {sorted(set(map(str, engines)))}")
-    return 0
+    print(f"{label:15} daemon VmRSS: {hit:.0f} MiB after a template command, "
+          f"{missed:.0f} MiB after a template miss (answered in {miss_s:.2f} s by "
+          f"{sorted(set(str(e) for e in engines if e))})")
 
 
 if __name__ == "__main__":

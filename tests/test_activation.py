@@ -4,7 +4,6 @@ commands in always / wake / push-to-talk mode, the state events, timeouts by aud
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import numpy as np
 import pytest

@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from tests.support.broker import Broker, Recorder, agent_command, wait_for
+from tests.support.broker import Broker, agent_command, wait_for
 from tests.support.speech import ROOT, demo_config
 
 pytestmark = pytest.mark.slow

@@ -7,7 +7,6 @@ import asyncio
 import os
 import subprocess
 import threading
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,7 +14,7 @@ import pytest
 from agent.audio.capture import DeviceMissing, MicSource, find_device
 from agent.audio.resample import Resampler
 from agent.audio.settings import AudioSettings, read_audio
-from agent.audio.sources import AudioFileError, FileSource, StdinSource, read_pcm16k
+from agent.audio.sources import AudioFileError, FileSource, StdinSource
 from agent.audio.vad import Endpointer, SpeechAudio, SpeechEnd, SpeechStart, VadSettings
 from agent.config import parse_config
 from agent.errors import ConfigError

@@ -14,7 +14,7 @@ from agent.config import load_config
 from agent.errors import ConfigError, ModelMissing
 from agent.slm.decode import Decoded
 from agent.slm.engine import SlmEngine, read_options
-from agent.slm.grammar import NONE, OutputGrammar
+from agent.slm.grammar import NONE
 from agent.slm.models import find_gguf
 from agent.understand import TemplateEngine, build_understander
 
