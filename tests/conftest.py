@@ -26,3 +26,22 @@ def demo_config():
 def demo_engine(demo_config):
     from agent.understand import TemplateEngine
     return TemplateEngine(demo_config)
+
+
+@pytest.fixture()
+def broker(tmp_path):
+    """A real Mosquitto on a free loopback port, for one test."""
+    from tests.support.broker import Broker
+    b = Broker(tmp_path / "broker").start()
+    yield b
+    b.kill()
+
+
+@pytest.fixture()
+def recorder(broker):
+    """A subscriber on that broker recording everything published."""
+    from tests.support.broker import Recorder
+    r = Recorder(broker).start()
+    yield r
+    r.stop()
+

@@ -8,17 +8,10 @@ import threading
 
 import pytest
 
-from tests.support.broker import Broker, agent_command, wait_for
+from tests.support.broker import agent_command, wait_for
 from tests.support.speech import ROOT, demo_config
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture()
-def broker(tmp_path):
-    b = Broker(tmp_path / "broker").start()
-    yield b
-    b.kill()
 
 
 def test_led_follows_the_daemons_state_events(broker, tmp_path):

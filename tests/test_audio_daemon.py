@@ -19,20 +19,6 @@ pytestmark = pytest.mark.slow
 DEMO_AUDIO = ROOT / "tests" / "data" / "demo_commands.wav"
 
 
-@pytest.fixture()
-def broker(tmp_path):
-    b = Broker(tmp_path / "broker").start()
-    yield b
-    b.kill()
-
-
-@pytest.fixture()
-def recorder(broker):
-    r = Recorder(broker).start()
-    yield r
-    r.stop()
-
-
 def config(tmp_path, broker, **sections: str) -> str:
     sections.setdefault("asr", "{engine: whisper, model: whisper-tiny.en}")
     return str(demo_config(tmp_path / "speech.yaml", **sections))

@@ -18,20 +18,6 @@ pytestmark = pytest.mark.slow
 AGENT = "voice-agent/test/"
 
 
-@pytest.fixture()
-def broker(tmp_path):
-    b = Broker(tmp_path / "broker").start()
-    yield b
-    b.kill()
-
-
-@pytest.fixture()
-def recorder(broker):
-    r = Recorder(broker).start()
-    yield r
-    r.stop()
-
-
 def parse_actions(config, lines: list[str]) -> list[list[tuple[str, str]]]:
     """What ``voice-agent parse`` predicts for each line."""
     out = subprocess.run(agent_command("parse", "-c", str(config), "--stdin"), cwd=ROOT, check=True,

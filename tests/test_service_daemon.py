@@ -32,13 +32,6 @@ def notify(tmp_path):
 
 
 @pytest.fixture
-def broker(tmp_path):
-    b = Broker(tmp_path / "broker").start()
-    yield b
-    b.kill()
-
-
-@pytest.fixture
 def agents():
     started: list[Agent] = []
     yield started
