@@ -32,6 +32,8 @@ def kind_matches(device: Device, kind: str) -> bool:
     if kind == "*":
         return True
     dtype, _, dclass = kind.partition(":")
+    if dclass == "-":  # the type without a class: a plain "switch" may well be a plug
+        return device.type == dtype and not device.device_class
     return device.type == dtype and (not dclass or device.device_class == dclass)
 
 

@@ -2,7 +2,8 @@
 sensor measurements and colours.
 
 A *kind* is ``type`` or ``type:class`` (``light``, ``cover:curtain``,
-``binary_sensor:battery``); ``*`` is any device. Intent files can add to every
+``binary_sensor:battery``), ``type:-`` for a device of that type with no class; ``*``
+is any device. Intent files can add to every
 list here under the same name.
 """
 
@@ -21,8 +22,10 @@ _kind("light cabin_light binary_sensor:light", "light", "lights", "lamp", "lamps
       "bulbs", "light bulb", "light bulbs", "lamp light", "lamp lights")
 _kind("cabin_light", "cabin light", "cabin lights", "interior light", "interior lights",
       "dome light", "reading light", "reading lights")
-_kind("switch", "switch", "switches", "socket", "sockets", "outlet", "outlets", "plug", "plugs",
-      "smart plug", "smart plugs", "power socket", "power sockets")
+_kind("switch", "switch", "switches")
+# a plug is never the coffee machine behind it: switches of class appliance are left out
+_kind("switch:outlet switch:plug switch:-", "socket", "sockets", "outlet", "outlets", "plug", "plugs",
+      "smart plug", "smart plugs", "power socket", "power sockets", "wall socket", "wall sockets")
 _kind("fan", "fan", "fans", "ventilator", "ventilation")
 _kind("cover", "cover", "covers")
 _kind("cover:blind", "blind", "blinds", "roller blind", "roller blinds", "venetian blinds")

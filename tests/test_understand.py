@@ -30,6 +30,8 @@ GOLDEN = [
     ("skip this song", "media_next", ["media.tv"], {}),
     ("activate movie mode", "activate_scene", ["scene.movie"], {}),
     ("turn on the coffee maker", "turn_on", ["switch.coffee"], {}),
+    ("turn off the switches in the kitchen", "turn_off", ["switch.kettle", "switch.coffee"], {}),
+    ("turn off the plug", None, [], {}),  # the kettle and the coffee maker are appliances, not plugs
     ("what is the temperature in the living room", "get_state", ["climate.thermostat", "sensor.living_temp"], {}),
     ("never mind", "cancel", [], {}),
 ]
