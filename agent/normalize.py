@@ -42,8 +42,16 @@ FILLERS = frozenset({
 _LEADING = (
     ("i", "would", "like", "you", "to"), ("i", "want", "you", "to"), ("i", "need", "you", "to"),
     ("would", "you", "mind"), ("could", "you"), ("can", "you"), ("would", "you"),
-    ("will", "you"), ("ok",), ("okay",), ("now",), ("so",), ("and",), ("then",),
+    ("will", "you"), ("help", "me"), ("ok",), ("okay",), ("now",), ("so",), ("and",), ("then",),
 )
+# "would you mind turning on ...": the verb after such a lead, back to the form templates use
+_GERUNDS = {
+    "turning": "turn", "switching": "switch", "putting": "put", "setting": "set", "making": "make",
+    "opening": "open", "closing": "close", "shutting": "shut", "locking": "lock",
+    "unlocking": "unlock", "starting": "start", "stopping": "stop", "pausing": "pause",
+    "playing": "play", "dimming": "dim", "raising": "raise", "lowering": "lower",
+    "changing": "change", "muting": "mute", "unmuting": "unmute", "sending": "send",
+}
 # Dropped only at the end.
 _TRAILING = (("for", "me"), ("thank", "you"), ("thanks",), ("right", "now"), ("now",),
              ("at", "once"))
@@ -147,9 +155,13 @@ def tokens(text: str, *, keep_fillers: bool = False, fragment: bool = False) -> 
     changed = not fragment
     while changed and words:
         changed = False
+        while len(words) > 1 and words[0] in FILLERS:  # "please could you ...": dropped anyway
+            words = words[1:]
         for lead in _LEADING:
             if tuple(words[: len(lead)]) == lead and len(words) > len(lead):
                 words = words[len(lead):]
+                if lead == ("would", "you", "mind"):
+                    words[0] = _GERUNDS.get(words[0], words[0])
                 changed = True
         for trail in _TRAILING:
             if len(words) > len(trail) and tuple(words[-len(trail):]) == trail:

@@ -19,6 +19,9 @@ from agent.normalize import tokens
     ("each and every light", "each and every light"),
     ("which doors are locked right now?", "which doors are locked"),
     ("   ", ""),
+    ("would you mind turning the heating down?", "turn heating down"),
+    ("please help me switch off the fan", "switch off fan"),
+    ("turning point", "turning point"),  # a gerund elsewhere is left alone
 ])
 def test_tokens(text, expected):
     assert " ".join(tokens(text)) == expected

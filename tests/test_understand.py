@@ -34,6 +34,11 @@ GOLDEN = [
     ("turn off the plug", None, [], {}),  # the kettle and the coffee maker are appliances, not plugs
     ("what is the temperature in the living room", "get_state", ["climate.thermostat", "sensor.living_temp"], {}),
     ("never mind", "cancel", [], {}),
+    ("would you mind turning on the kitchen light", "turn_on", ["light.kitchen"], {}),
+    ("help me turn off the kitchen light", "turn_off", ["light.kitchen"], {}),
+    ("turn the bedroom lamp down", "brightness_down", ["light.bedroom"], {}),
+    ("i need more light in the bedroom", "brightness_up", ["light.bedroom"], {}),
+    ("turn the tv up", "volume_up", ["media.tv"], {}),
 ]
 
 
