@@ -2,7 +2,7 @@
 
 Indexes device, area and floor names (and aliases) plus every slot list by their
 normalised words, and provides the slot matchers the template matcher calls:
-exact ones for the first pass and thresholded fuzzy ones ("mad room" -> bedroom)
+exact ones for the first pass and thresholded fuzzy ones ("mad room lamp" -> bedroom lamp)
 for a second pass when nothing matched exactly.
 """
 
@@ -66,10 +66,29 @@ class PhraseIndex:
             for _, score, idx in process.extract(text, self._strings, scorer=fuzz.ratio,
                                                   score_cutoff=cutoff * 100, limit=3):
                 key = self._keys[idx]
-                if any(t not in key for t in guarded):
+                if any(t not in key for t in guarded) or not _word_by_word(span, key, cutoff):
                     continue
                 out.append((start + length, self.phrases[key], score / 100.0))
         return out
+
+
+def _word_by_word(span: tuple[str, ...], key: tuple[str, ...], cutoff: float) -> bool:
+    """Is the near match near word by word, not just as a string?
+
+    "dining room" is 82% like "living room" as a string, but the word that tells rooms
+    apart is wrong; "and living room" holds the whole of "living room" plus a word that
+    belongs to the sentence. Same word count: every word must be near its counterpart
+    (a short word that keeps its first sound may differ more: "lite" -> light).
+    Otherwise ("mad room lamp" -> bedroom lamp) the span may not begin or end with a
+    joining word the name lacks.
+    """
+    if len(span) == len(key):
+        return all(a == b or (a[0] == b[0] and fuzz.ratio(a, b) >= 60) or fuzz.ratio(a, b) >= cutoff * 100
+                   for a, b in zip(span, key))
+    return not any(w in _JOINING and w not in key for w in (span[0], span[-1]))
+
+
+_JOINING = frozenset("and or in on at of to with from for by into onto then but plus".split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,7 +227,9 @@ class Registry:
                 lo, hi, _ = sl.number_range
                 m[name] = _number_matcher(lo=lo, hi=hi)
             elif name in self.list_indexes:
-                m[name] = self._phrase_matcher(self.list_indexes[name], fuzzy)
+                # "in the bathroom" must never become "in the home": words that widen a
+                # command to the whole home are matched exactly
+                m[name] = self._phrase_matcher(self.list_indexes[name], fuzzy and name != "scope")
         return m
 
 

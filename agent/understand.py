@@ -95,8 +95,15 @@ class TemplateEngine:
                 if fuzzy and score >= 1.0:
                     continue  # the exact pass already judged this reading
                 values = dict(sentence.fixed)
+                clash = False
                 for name, value, _, _, _ in caps:
+                    # "the kitchen light in the bedroom", "the kitchen and the living room":
+                    # two different values for one slot; keeping either would be a guess
+                    clash = clash or (name in values and values[name] != value and name not in sentence.fixed)
                     values[name] = value
+                if clash:
+                    why = why or "two different values for one thing (a device or room said twice?)"
+                    continue
                 # a reading whose device phrase could also be read as a kind of device is weaker
                 named = sum(1 for c in caps if isinstance(c[1], DeviceRef))
                 key = (score, literals, named, -sentence.order)

@@ -76,6 +76,19 @@ def test_honest_not_understood(demo_engine):
     assert demo_engine.understand("turn on the kitchen fans").name is None
 
 
+@pytest.mark.parametrize("text", [
+    "turn on the light in the bathroom",        # no bathroom: not "in the home"
+    "turn off the lights in the dining room",   # no dining room: not the living room
+    "close the blinds in the dining room",
+    "turn off the kitchen light in the bedroom",  # a device and a room that do not go together
+    "turn off the bedroom lamp in the kitchen",
+    "turn off the lights in the kitchen and the living room",  # two rooms: not one of them
+])
+def test_rooms_the_home_lacks_or_that_contradict_are_not_guessed(demo_engine, text):
+    got = demo_engine.understand(text)
+    assert got.name is None and not got.targets, got
+
+
 def test_sensors_cannot_be_switched(demo_engine):
     got = demo_engine.understand("turn off the living room temperature")
     assert got.name is None and "cannot" in got.reason
