@@ -294,9 +294,12 @@ class Daemon:
                 if not isinstance(doc, dict) or not isinstance(doc.get("text"), str):
                     raise InputRejected('JSON on text/in needs {"text": "...", "area": "<area id>"}')
                 text, area = doc["text"], doc.get("area")
-                if area is not None and area not in {a.id for a in self.config.areas}:
-                    raise InputRejected(f"unknown area {area!r} in text/in message")
-        except (UnicodeDecodeError, ValueError) as exc:
+                if area is not None and (not isinstance(area, str)
+                                         or area not in {a.id for a in self.config.areas}):
+                    raise InputRejected(f"unknown area {str(area)[:80]!r} in text/in message; "
+                                        "give one area id of the config as a string")
+            text.encode("utf-8")  # a lone surrogate escape ("\\ud800") is no text
+        except (ValueError, RecursionError) as exc:
             self.events.emit("error", ident, code="input-rejected", source="mqtt",
                              message=f"text/in payload is not UTF-8 text or valid JSON: {exc}")
             return
@@ -308,11 +311,15 @@ class Daemon:
     # ------------------------------------------------------------------ utterances
     async def _consume(self) -> None:
         assert self.inputs is not None
-        while True:
+        while not self._stop.is_set():  # SIGTERM: the current utterance finishes, no more start
             item = await self.inputs.get()
-            if item is _EOF:  # a "yes" can still come over MQTT while a question is open
+            if item is _EOF:
                 self._eof = True
-                await self.dispatch.drain(lambda: self.confirm.pending is not None)
+                if self.confirm.pending is not None:
+                    # a "yes" can still come over MQTT: keep reading until the question closes
+                    asyncio.ensure_future(self._end_when_answered())
+                    continue
+                await self.dispatch.drain()
                 self.request_stop()
                 return
             box = self.dispatch.outbox
@@ -323,9 +330,18 @@ class Daemon:
                 await self.handle(item)
             except Exception as exc:  # noqa: BLE001 - one bad utterance never stops the agent
                 log.exception("handling %r failed", item.transcript.text[:80])
-                self.events.emit("error", new_id(), code="internal", message=f"{type(exc).__name__}: {exc}")
+                try:
+                    self.events.emit("error", new_id(), code="internal", message=f"{type(exc).__name__}: {exc}")
+                except Exception:  # noqa: BLE001 - reporting must not end the loop either
+                    log.exception("could not report that failure")
             finally:
                 self._busy = False
+
+    async def _end_when_answered(self) -> None:
+        while self.confirm.pending is not None and not self._stop.is_set():
+            await asyncio.sleep(0.02)
+        if self.inputs is not None:
+            await self.inputs.put(_EOF)
 
     async def handle(self, utt: Utterance) -> None:
         assert self.engine is not None and self.loop is not None
@@ -341,6 +357,12 @@ class Daemon:
             self._confirm_dropped(expired, "confirm-timeout", "no \"yes\" within the confirmation window")
         word = answer_word(t.text)
         if self.confirm.pending is not None:
+            asked = self.confirm.pending
+            if word == "yes" and (now < asked.asked_at or utt.area != asked.area):
+                why = ("that \"yes\" was said before the question" if now < asked.asked_at
+                       else "the question was asked in another room; answer it there")
+                self.events.emit("not_understood", uid, text=t.text, reason=why)
+                return
             if word == "yes":
                 pending, _ = self.confirm.take(now)
                 self.events.emit("confirm", uid, result="confirmed", asked=pending.uid,
@@ -352,6 +374,7 @@ class Daemon:
             self._confirm_dropped(pending, "confirm-" + reason,
                                   "cancelled" if word == "no" else "something else was said instead of \"yes\"")
             if word == "no":
+                self.dispatch.cancel()  # "never mind" also stops what is still waiting to be sent
                 return
         elif word == "yes":
             self.events.emit("not_understood", uid, text=t.text, reason="nothing is waiting for a \"yes\"")
@@ -370,9 +393,9 @@ class Daemon:
         if intent.name == "cancel":
             self.dispatch.cancel()
             return
-        self.act(uid, engine.planner.plan_full(intent), utt.received)
+        self.act(uid, engine.planner.plan_full(intent), utt.received, t.source, utt.area)
 
-    def act(self, uid: str, plan: Plan, received: float) -> None:
+    def act(self, uid: str, plan: Plan, received: float, source: str = "", area: str | None = None) -> None:
         """Report problems and answers, hold confirm devices, queue the rest."""
         engine = self.engine
         for p in plan.problems:
@@ -387,7 +410,8 @@ class Daemon:
         if held:
             now = self.clock()
             pending = Pending(uid, plan.intent.text, name, held, now + self.confirm.window,
-                              {d: plan.effects[d] for d in {a.device for a in held} if d in plan.effects})
+                              {d: plan.effects[d] for d in {a.device for a in held} if d in plan.effects},
+                              asked_at=now, source=source, area=area)
             replaced = self.confirm.ask(pending)
             if replaced is not None:
                 self._confirm_dropped(replaced, "confirm-superseded", "a newer question replaced it")

@@ -133,6 +133,7 @@ class Dispatcher:
 
     def drop(self, entry: Entry, code: str, why: str) -> None:
         self.dropped += 1
+        self.rate.release(entry.action.device)
         if self.engine is not None:
             self.engine.state.revert(entry.action.device, entry.token)
         a = entry.action

@@ -82,7 +82,14 @@ class EventSink:
         doc = event.as_json(self.topics.site)
         if self.echo is not None:
             self.echo(doc)
-        self.pending.append((self.topics.event(kind), json.dumps(doc, ensure_ascii=False)))
+        # text that cannot be UTF-8 (a lone surrogate from a JSON escape) is escaped rather
+        # than left to fail in the client and block every later event
+        payload = json.dumps(doc, ensure_ascii=False)
+        try:
+            payload.encode("utf-8")
+        except UnicodeEncodeError:
+            payload = json.dumps(doc)
+        self.pending.append((self.topics.event(kind), payload))
         self.flush()
         for listener in list(self.listeners):
             listener(event)

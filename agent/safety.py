@@ -40,6 +40,11 @@ class Pending:
     actions: list[Action]
     deadline: float
     effects: dict[str, dict[str, Any]] = field(default_factory=dict)
+    asked_at: float = 0.0
+    """Only a "yes" said after this (monotonic) time answers the question."""
+    source: str = ""
+    area: str | None = None
+    """Where the question came from: a "yes" from another room does not answer it."""
 
     @property
     def devices(self) -> list[str]:
@@ -84,3 +89,9 @@ class RateLimiter:
             return False
         self.last[device] = now
         return True
+
+    def release(self, device: str) -> None:
+        """The device's last command was never sent (stale, cancelled, refused): it does
+        not count against the limit. (Any earlier sent command was at least a limit ago,
+        or this one would not have been allowed.)"""
+        self.last.pop(device, None)

@@ -96,6 +96,19 @@ def test_rate_limit_per_device():
     assert r.allow("lamp", 30, 10.0)
     assert r.allow("kettle", 30, 30.5)
     assert all(r.allow("free", 0, float(t)) for t in range(5))
+    # a command that was never sent (stale, cancelled) does not hold the device back
+    r.release("kettle")
+    assert r.allow("kettle", 30, 31.0)
+
+
+def test_device_state_numbers_must_be_finite():
+    import pytest
+
+    from agent.payloads.common import number
+    assert number("21.5", "setpoint") == 21.5
+    for junk in ("nan", "inf", "-inf", float("nan"), "warm", None, True):
+        with pytest.raises(ValueError):
+            number(junk, "setpoint")
 
 
 def test_yes_and_no_words():

@@ -152,9 +152,19 @@ def test_sigterm_finishes_the_current_utterance(broker, recorder, tmp_path):
 def test_confirm_devices_need_a_yes_in_time(broker, recorder, tmp_path):
     config = write_home(tmp_path / "home", broker.port, mqtt={"confirm_window": 1})
     agent = AgentProc(config)
-    agent.send("unlock the front door", "yes")                    # confirmed
-    agent.send("unlock the front door", "no")                     # cancelled
-    agent.send("lock the front door", "turn on the desk lamp")    # superseded by something else
+
+    def asked(n: int) -> None:
+        agent.wait_event("confirm", result="asking", count=n)
+
+    agent.send("unlock the front door")
+    asked(1)
+    agent.send("yes")                                             # confirmed
+    agent.send("unlock the front door")
+    asked(2)
+    agent.send("no")                                              # cancelled
+    agent.send("lock the front door")
+    asked(3)
+    agent.send("turn on the desk lamp")                           # superseded by something else
     agent.send("lock the front door")                             # nobody answers
     agent.wait_event("error", code="confirm-timeout", timeout=10)
     agent.send("yes")                                             # too late: nothing to confirm
@@ -165,6 +175,21 @@ def test_confirm_devices_need_a_yes_in_time(broker, recorder, tmp_path):
     assert [e["result"] for e in agent.of("confirm")] == [
         "asking", "confirmed", "asking", "cancelled", "asking", "superseded", "asking", "timeout"]
     assert agent.of("not_understood")[-1]["reason"] == 'nothing is waiting for a "yes"'
+
+
+def test_a_yes_from_another_room_does_not_confirm(broker, recorder, tmp_path):
+    config = write_home(tmp_path / "home", broker.port, mqtt={"confirm_window": 5})
+    agent = AgentProc(config)
+    wait_for(lambda: recorder.on(AGENT + "availability"), 15, "agent online")
+    agent.send("unlock the front door")  # asked by the hub itself (its own area)
+    agent.wait_event("confirm", result="asking")
+    recorder.publish(AGENT + "text/in", json.dumps({"text": "yes", "area": "office"}))
+    agent.wait_event("not_understood")
+    assert not commands(recorder)
+    agent.send("yes")  # the same place that was asked
+    assert agent.finish() == 0, agent.log
+    assert commands(recorder) == [("ha/front/set", "UNLOCK")]
+    assert agent.of("not_understood")[0]["reason"] == "the question was asked in another room; answer it there"
 
 
 def test_rate_limited_device_drops_the_second_command(broker, recorder, tmp_path):

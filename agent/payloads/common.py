@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from typing import Any
 
 from ..config import Device
@@ -47,13 +49,13 @@ def word_state(device: Device, text: str) -> dict[str, Any]:
 
 def number(value: Any, what: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        if isinstance(value, str):
-            try:
-                return float(value)
-            except ValueError:
-                pass
-        raise ValueError(f"{what} is not a number: {str(value)[:40]!r}")
-    if value != value or value in (float("inf"), float("-inf")):
+        if not isinstance(value, str):
+            raise ValueError(f"{what} is not a number: {str(value)[:40]!r}")
+        try:
+            value = float(value)
+        except ValueError:
+            raise ValueError(f"{what} is not a number: {value[:40]!r}") from None
+    if not math.isfinite(value):  # "nan" or "inf" from a device would poison every later step
         raise ValueError(f"{what} is not a finite number")
     return float(value)
 
