@@ -126,7 +126,9 @@ def resolve(reg: Registry, intent: str, spec: IntentSpec | None, caps: dict[str,
         explicit = True
     else:
         explicit = False
-        use_kinds = kinds or (spec.kinds if spec and spec.kinds else ("*",))
+        # sentences made for some types ("my seat is cold") look among those, not the
+        # intent's default kind ("turn on" alone means the lights)
+        use_kinds = kinds or types or (spec.kinds if spec and spec.kinds else ("*",))
         pool = [d for d in devices.values() if any(kind_matches(d, k) for k in use_kinds)]
         if measures:
             pool = [d for d in pool if d.type != "sensor" or d.device_class in measures]
@@ -183,6 +185,8 @@ def resolve(reg: Registry, intent: str, spec: IntentSpec | None, caps: dict[str,
         final_intent = "activate_scene"
     elif intent == "turn_on" and all(d.type == "vacuum" for d in able):
         final_intent = "start"
+    elif intent == "turn_off" and all(d.type == "vacuum" for d in able):
+        final_intent = "stop"  # "stop the hoover", "turn off the roomba": what a vacuum does
     for d in able:
         if d.min is not None or d.max is not None:
             for key in ("temperature", "position", "brightness"):

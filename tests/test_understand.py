@@ -25,6 +25,8 @@ GOLDEN = [
     ("is the front door locked", "get_state", ["lock.front_door"], {"state": "locked"}),
     ("start the roomba", "start", ["vacuum.robot"], {}),
     ("send the hoover back to its dock", "return_home", ["vacuum.robot"], {}),
+    ("stop the vacuum", "stop", ["vacuum.robot"], {}),
+    ("turn off the roomba", "stop", ["vacuum.robot"], {}),
     ("set the tv volume to 30", "set_volume", ["media.tv"], {"volume": 30}),
     ("mute the telly", "mute", ["media.tv"], {}),
     ("skip this song", "media_next", ["media.tv"], {}),

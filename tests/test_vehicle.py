@@ -29,6 +29,10 @@ def car():
     ("it is too hot in here", "temperature_down", ["climate.hvac"], {}),
     ("turn on the interior lights", "turn_on", ["light.cabin"], {}),
     ("dim the cabin lights", "brightness_down", ["light.cabin"], {}),
+    # no seat named: the seat heaters, never the cabin light
+    ("turn on the seat heater", "turn_on", ["seat_heater.driver", "seat_heater.passenger"], {}),
+    ("switch off heated seat", "turn_off", ["seat_heater.driver", "seat_heater.passenger"], {}),
+    ("my seat is cold", "turn_on", ["seat_heater.driver", "seat_heater.passenger"], {}),
 ])
 def test_vehicle_sentences(car, text, intent, targets, slots):
     got = car.understand(text)
@@ -38,3 +42,10 @@ def test_vehicle_sentences(car, text, intent, targets, slots):
 def test_roll_down_means_close_for_a_blind_but_open_for_a_window(car, demo_engine):
     assert demo_engine.understand("roll down the blinds").name == "close"
     assert car.understand("roll down the passenger window").name == "open"
+
+
+def test_the_speakers_own_seat_heater(car):
+    for text in ("my seat is cold", "turn on the seat heater", "turn my seat heating on"):
+        got = car.understand(text, area="driver")
+        assert got.name == "turn_on" and got.targets == ("seat_heater.driver",), (text, got)
+

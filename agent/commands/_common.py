@@ -55,6 +55,5 @@ def stdin_lines(stream: Any = None) -> Iterator[tuple[str | None, str]]:
         except UnicodeDecodeError as exc:
             yield None, f"line is not UTF-8 (bad byte at {exc.start}); send UTF-8 text"
             continue
-        text = text.rstrip("\r\n")
-        if text.strip():
-            yield text, ""
+        # blank lines are yielded too (and skipped by callers) so that line numbers hold
+        yield text.rstrip("\r\n"), ""

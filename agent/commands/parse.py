@@ -53,8 +53,13 @@ def run(args: argparse.Namespace) -> int:
         except InputRejected as exc:
             print(f"voice-agent: [{exc.code}] {exc}", file=sys.stderr)
             return
-        actions = planner.plan(intent) if intent.understood else []
-        emit({**intent_json(intent, actions, ms), **(extra or {})})
+        plan = planner.plan_full(intent)
+        # stdout stays one JSON object per utterance; why nothing would happen goes to stderr
+        if not intent.understood and intent.reason:
+            print(f"voice-agent: not understood {text[:80]!r}: {intent.reason}", file=sys.stderr)
+        for p in plan.problems:
+            print(f"voice-agent: {text[:80]!r}: [{p.code}] {p.message}", file=sys.stderr)
+        emit({**intent_json(intent, list(plan.actions), ms), **(extra or {})})
 
     if args.audio:
         from ..audio.batch import run_files
@@ -63,11 +68,12 @@ def run(args: argparse.Namespace) -> int:
     for text in args.text:
         one(text)
     if args.stdin:
-        for text, error in stdin_lines():
-            if text is None:  # rejected line: say why, keep going
-                print(f"voice-agent: [input-rejected] {error}", file=sys.stderr)
+        for number, (text, error) in enumerate(stdin_lines(), 1):
+            if text is None:  # rejected line: say which and why, keep going
+                print(f"voice-agent: [input-rejected] stdin line {number}: {error}", file=sys.stderr)
                 continue
-            one(text)
+            if text.strip():
+                one(text)
     if not args.text and not args.stdin and not args.audio:
         print("voice-agent parse: give TEXT arguments, --stdin or --audio FILE", file=sys.stderr)
         return 2

@@ -62,14 +62,15 @@ def _read_stdin(daemon: Daemon) -> None:
     # a private reader on a copy of fd 0: interpreter shutdown never waits on sys.stdin's
     # lock while this (daemon) thread is blocked reading
     stream = os.fdopen(os.dup(0), "rb")
-    for text, error in stdin_lines(stream):
+    for number, (text, error) in enumerate(stdin_lines(stream), 1):
         if text is None:
             daemon.started.wait()
             daemon.loop.call_soon_threadsafe(
-                lambda e=error: daemon.events.emit("error", new_id(), code="input-rejected", source="text",
-                                                   message=e))
+                lambda e=f"stdin line {number}: {error}": daemon.events.emit(
+                    "error", new_id(), code="input-rejected", source="text", message=e))
             continue
-        daemon.submit_threadsafe(text)
+        if text.strip():
+            daemon.submit_threadsafe(text)
     daemon.end_of_input_threadsafe()
 
 
