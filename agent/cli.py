@@ -50,6 +50,11 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # a path the user gave cannot be read or written: say which, no traceback
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"voice-agent: [os-error] cannot use{where}: {exc.strerror or exc}; "
+              "check the path and its permissions", file=sys.stderr)
+        return 74  # EX_IOERR
 
 
 if __name__ == "__main__":  # pragma: no cover

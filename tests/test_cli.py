@@ -47,6 +47,32 @@ def test_stdin_junk_is_rejected_per_line_and_the_rest_parsed():
     assert [o["text"] for o in out] == ["turn on the kitchen light", "mute the tv"]
     err = r.stderr.decode()
     assert "longer than" in err and "binary data" in err and "not UTF-8" in err
+    assert "stdin line 2:" in err and "stdin line 3:" in err and "stdin line 4:" in err
+
+
+def test_paths_that_cannot_be_used_are_named_without_a_traceback(tmp_path):
+    r = run("install-service", "--root", "/etc/passwd", "--no-user")
+    err = r.stderr.decode()
+    assert r.returncode == 74 and "/etc/passwd" in err and "Traceback" not in err
+    context = tmp_path / "ctx.yml"
+    context.write_text("context:\n  expressions:\n    hello:\n      - hello there\n")
+    r = run("import-rhino", str(context), "-o", str(tmp_path))  # a directory, not a file
+    assert r.returncode == 74 and "Is a directory" in r.stderr.decode()
+
+
+def test_the_readme_custom_intent_example_acts(tmp_path):
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("Add your own intent with your own list and action in a file of your own:")[1]
+    (tmp_path / "garden.yaml").write_text(block.split("```yaml\n")[1].split("```")[0])
+    home = (ROOT / "config" / "demo.yaml").read_text().replace(
+        "intents: [../intents/home.yaml]", f"intents: [{ROOT / 'intents' / 'home.yaml'}, garden.yaml]")
+    (tmp_path / "home.yaml").write_text(home)
+    r = run("parse", "-c", str(tmp_path / "home.yaml"), "water the front lawn", "water the lawn for 5 minutes")
+    out = [json.loads(l) for l in r.stdout.decode().splitlines()]
+    assert [o["slots"] for o in out] == [{"duration": 600, "zone": "front_lawn"},
+                                         {"zone": "front_lawn", "duration": 300}]
+    assert [json.loads(o["actions"][0]["payload"]) for o in out] == [
+        {"zone": "front_lawn", "seconds": 600}, {"zone": "front_lawn", "seconds": 300}]
 
 
 def test_eval_reports_accuracy_and_every_miss(tmp_path):
