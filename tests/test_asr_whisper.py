@@ -70,3 +70,16 @@ def test_real_people_ordering_coffee():
         want = labels[f.name]
         assert line["intent"] == want["intent"], line["transcript"]
         assert line["slots"] == {k: v.strip() for k, v in want["slots"].items()}, line["transcript"]
+
+
+def test_a_bad_file_is_reported_and_the_next_one_still_heard(whisper_home, tmp_path):
+    junk = tmp_path / "notes.wav"
+    junk.write_text("not audio at all")
+    quiet = str(write_wav(tmp_path / "quiet.wav", silence(1.0)))
+    out = subprocess.run(agent("parse", "-c", str(whisper_home), "--audio", str(junk), str(tmp_path / "gone.wav"),
+                               quiet), cwd=ROOT, capture_output=True, timeout=300)
+    err = out.stderr.decode()
+    assert out.returncode == 1, err
+    assert "not a WAV file" in err and "does not exist" in err and "2 of 3 audio files" in err
+    lines = [json.loads(line) for line in out.stdout.decode().splitlines()]
+    assert [x["audio"] for x in lines] == [quiet]  # the file after the bad ones was still read

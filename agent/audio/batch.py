@@ -14,6 +14,7 @@ from typing import Any, Callable
 from ..activation import Gate
 from ..asr import build_asr, read_asr, template_engine
 from ..config import Config
+from ..errors import AudioError
 from .listener import Listener
 from .settings import read_audio
 from .sources import FileSource, StdinSource
@@ -22,10 +23,12 @@ OnHeard = Callable[[str, dict[str, Any]], None]
 
 
 async def recognise_files(config: Config, files: list[str], on_heard: OnHeard, *, engine: Any = None,
-                          asr_settings=None, emit=None) -> None:
+                          asr_settings=None, emit=None,
+                          on_error: Callable[[str, AudioError], None] | None = None) -> None:
     """Call ``on_heard(text, extra)`` for every utterance in ``files`` (``-`` is stdin);
     ``extra`` holds ``audio``, ``transcript``, ``asr_ms`` and ``eos_ms``. A file with no
-    speech in it gives one call with empty text."""
+    speech in it gives one call with empty text. A file that cannot be read goes to
+    ``on_error(name, error)`` and the next file is read (without ``on_error``: raised)."""
     audio = read_audio(config)
     asr = build_asr(config, asr_settings or read_asr(config), template_engine(config, engine))
     await asr.recogniser.load()
@@ -35,10 +38,16 @@ async def recognise_files(config: Config, files: list[str], on_heard: OnHeard, *
             listener = Listener(source, asr, vad=audio.vad, gate=Gate("always"), emit=emit)
             listener.loaded = True
             heard_any = False
-            async for u in listener.utterances():
-                heard_any = True
-                on_heard(u.heard.text, {"audio": name, "transcript": u.heard.raw,
-                                        "asr_ms": round(u.heard.asr_ms, 1), "eos_ms": round(u.eos_ms, 1)})
+            try:
+                async for u in listener.utterances():
+                    heard_any = True
+                    on_heard(u.heard.text, {"audio": name, "transcript": u.heard.raw,
+                                            "asr_ms": round(u.heard.asr_ms, 1), "eos_ms": round(u.eos_ms, 1)})
+            except AudioError as exc:
+                if on_error is None:
+                    raise
+                on_error(name, exc)
+                continue
             if not heard_any:
                 on_heard("", {"audio": name, "transcript": "", "asr_ms": 0.0, "eos_ms": None})
     finally:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..errors import InputRejected
+from ..errors import AgentError, InputRejected
 from ..messages import Intent
 from ..understand import build_understander, timed
 from ._common import add_config_arg, config_from, emit, stdin_lines
@@ -61,9 +61,14 @@ def run(args: argparse.Namespace) -> int:
             print(f"voice-agent: {text[:80]!r}: [{p.code}] {p.message}", file=sys.stderr)
         emit({**intent_json(intent, list(plan.actions), ms), **(extra or {})})
 
+    failed: list[str] = []
     if args.audio:
         from ..audio.batch import run_files
-        run_files(config, args.audio, one, engine=engine)
+
+        def bad_file(name: str, exc: AgentError) -> None:  # say so, go on with the next file
+            failed.append(name)
+            print(f"voice-agent: [{exc.code}] {exc}", file=sys.stderr)
+        run_files(config, args.audio, one, engine=engine, on_error=bad_file)
 
     for text in args.text:
         one(text)
@@ -77,4 +82,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.text and not args.stdin and not args.audio:
         print("voice-agent parse: give TEXT arguments, --stdin or --audio FILE", file=sys.stderr)
         return 2
+    if failed:
+        print(f"voice-agent: {len(failed)} of {len(args.audio)} audio files could not be read", file=sys.stderr)
+        return 1
     return 0
