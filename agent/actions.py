@@ -19,6 +19,7 @@ from .intents import IntentSet, IntentSpec, load_intents
 from .messages import Action, Intent
 from .payloads import Unsupported, style_of, template
 from .payloads.values import prepare
+from .templates import Slot
 
 NO_PUBLISH = frozenset({"get_state", "cancel"})
 """Intents answered by the agent itself (an event), never by a publish."""
@@ -55,7 +56,9 @@ class ActionPlanner:
         self.config = config
         self.state = state
         self.devices: dict[str, Device] = {d.id: d for d in config.devices}
-        self.specs: dict[str, IntentSpec] = (intents or load_intents(config.intents)).intents
+        loaded = intents or load_intents(config.intents)
+        self.specs: dict[str, IntentSpec] = loaded.intents
+        self.sentences = loaded.sentences
         problems: list[str] = []
         self.allowed_topics: frozenset[str] = frozenset(self._topics(problems))
         if problems:
@@ -104,6 +107,14 @@ class ActionPlanner:
             for p in template.check_entry(spec.action):
                 problems.append(f"intents.{name}.action: {p}")
             if not spec.types and not template.check_entry(spec.action):
+                # a target-less intent's payload can only use what its sentences capture
+                said = _slot_names(self.sentences, name)
+                for e in template.entries(spec.action):
+                    unknown = template.fields(str(e.get("payload", ""))) - said - set(template.TOPIC_FIELDS)
+                    if unknown:
+                        problems.append(
+                            f"intents.{name}.action: payload uses {{{sorted(unknown)[0]}}}, which no sentence "
+                            f"of {name} gives; its slots: {', '.join(sorted(said)) or 'none'}")
                 out |= {o.topic for o in template.render_entry(
                     [{"topic": e["topic"]} for e in template.entries(spec.action)], self._ctx(None, name))}
         for topic in sorted(out):
@@ -203,3 +214,21 @@ class ActionPlanner:
 def _plain(slots: dict[str, Any]) -> dict[str, Any]:
     """Slots usable as template values (lists become comma-joined text)."""
     return {k: ", ".join(map(str, v)) if isinstance(v, (list, tuple)) else v for k, v in slots.items()}
+
+
+def _slot_names(sentences, intent: str) -> set[str]:
+    """Slot names any sentence of ``intent`` captures or fixes."""
+    names: set[str] = set()
+
+    def walk(node) -> None:
+        if isinstance(node, Slot):
+            names.add(node.name)
+        for child in getattr(node, "items", ()) or getattr(node, "options", ()):
+            walk(child)
+
+    for s in sentences:
+        if s.intent == intent:
+            walk(s.tree)
+            names.update(s.fixed)
+    return names
+

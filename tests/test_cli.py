@@ -99,3 +99,28 @@ def test_eval_bad_cases_file(tmp_path):
     assert r.returncode == 78
     assert b"cases[0].text: required key is missing" in r.stderr
     assert b"cases[0].txt: unknown key (did you mean 'text'?)" in r.stderr
+
+
+def test_check_refuses_what_run_would_refuse(tmp_path):
+    """A config that passes check must not stop the service with exit 78 at start."""
+    demo = (ROOT / "config" / "demo.yaml").read_text().replace(
+        "intents: [../intents/home.yaml]", f"intents: [{ROOT / 'intents' / 'home.yaml'}, garden.yaml]")
+    (tmp_path / "garden.yaml").write_text(textwrap.dedent("""
+        lists: {zone: {values: [lawn]}}
+        intents:
+          water_zone:
+            targets: none
+            data: [{sentences: ["water [the] {zone}"]}]
+            action: {topic: garden/irrigation/set, payload: '{{"zone": "{zoen}"}}'}
+        """))
+    bad = demo + textwrap.dedent(f"""
+        service: {{log: syslog}}
+        understanding: {{slm: {{enabled: true, model: {tmp_path / 'nope.gguf'}}}}}
+        """)
+    bad = bad.replace("  # password_file: /etc/voice-agent/mqtt-password", f"  password_file: {tmp_path / 'nopw'}")
+    (tmp_path / "home.yaml").write_text(bad)
+    r = run("check", "-c", str(tmp_path / "home.yaml"))
+    err = r.stderr.decode()
+    assert r.returncode == 78, err
+    for what in ("{zoen}", "service.log", "password_file", "nope.gguf"):
+        assert what in err, (what, err)

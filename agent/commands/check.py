@@ -5,7 +5,15 @@ from __future__ import annotations
 import argparse
 import collections
 
-from ..intents import load_intents
+from pathlib import Path
+
+from ..actions import ActionPlanner
+from ..config import Config
+from ..errors import AgentError, ConfigError
+from ..intents import IntentSet, load_intents
+from ..mqtt import read_password
+from ..service import read_service_config
+from ..state import StateStore
 from ..understand import TemplateEngine
 from ._common import add_config_arg, config_from
 
@@ -16,10 +24,47 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+def runtime_problems(config: Config, intents: IntentSet, engine: TemplateEngine) -> list[str]:
+    """What ``run`` would refuse at start beyond the config's own shape: action and topic
+    templates, broker credentials and certificates, the audio, speech, activation and
+    service sections, and the models they name (found, never loaded)."""
+    problems: list[str] = []
+
+    def attempt(step) -> None:
+        try:
+            step()
+        except AgentError as exc:
+            problems.extend(exc.problems if isinstance(exc, ConfigError) else [f"[{exc.code}] {exc}"])
+
+    attempt(lambda: ActionPlanner(config, StateStore(config), intents))
+    attempt(lambda: read_password(config.mqtt))
+    tls = config.mqtt.tls
+    if tls is not None:
+        problems += [f"mqtt.tls.{k}: {p} not found; fix the path"
+                     for k, p in (("ca", tls.ca), ("cert", tls.cert), ("key", tls.key)) if p and not Path(p).is_file()]
+    attempt(lambda: read_service_config(config))
+    sections = config.sections
+    if "activation" in sections:
+        from ..activation import read_activation
+        attempt(lambda: read_activation(config))
+    if "audio" in sections or "asr" in sections:
+        from ..asr import build_asr, read_asr
+        from ..audio.settings import read_audio
+        attempt(lambda: read_audio(config))
+        attempt(lambda: build_asr(config, read_asr(config), engine))
+    if config.understanding.slm.enabled:
+        from ..slm.models import find_gguf
+        attempt(lambda: find_gguf(config.understanding.slm.model))
+    return list(dict.fromkeys(problems))
+
+
 def run(args: argparse.Namespace) -> int:
     config = config_from(args)
     intents = load_intents(config.intents)
-    TemplateEngine(config, intents)  # compiles every template against the registry
+    engine = TemplateEngine(config, intents)  # compiles every template against the registry
+    problems = runtime_problems(config, intents, engine)
+    if problems:
+        raise ConfigError(problems)
     types = collections.Counter(d.type for d in config.devices)
     confirm = [d.id for d in config.devices if d.confirm]
     no_mqtt = [d.id for d in config.devices if d.mqtt is None and d.type not in ("sensor", "binary_sensor", "person")]
