@@ -124,3 +124,14 @@ def test_check_refuses_what_run_would_refuse(tmp_path):
     assert r.returncode == 78, err
     for what in ("{zoen}", "service.log", "password_file", "nope.gguf"):
         assert what in err, (what, err)
+
+
+def test_eval_names_typos_in_the_cases_instead_of_scoring_them(tmp_path):
+    cases = tmp_path / "cases.yaml"
+    cases.write_text("cases:\n  - {text: turn on the lights, intent: turn_onn}\n"
+                     "  - {text: turn on the kitchen light, intent: turn_on, targets: [light.kitchn]}\n")
+    r = run("eval", "-c", DEMO, str(cases))
+    err = r.stderr.decode()
+    assert r.returncode == 78
+    assert f"{cases}:2: unknown intent 'turn_onn' (did you mean 'turn_on'?)" in err
+    assert f"{cases}:3: unknown device 'light.kitchn' (did you mean 'light.kitchen'?)" in err

@@ -19,7 +19,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..config import Reader
+from ..config import Reader, suggest
 from ..errors import ConfigError
 from ..understand import build_understander
 from ..yamlsrc import load_yaml
@@ -61,11 +61,26 @@ def run(args: argparse.Namespace) -> int:
     cases, default_area = read_cases(args.cases)
     known_areas = {a.id for a in config.areas}
     engine = build_understander(config)
+    # a typo in a case ("turn_onn", "light.kitchn") is the case's fault, not a miss
+    known_intents = set(engine.intents.intents)
+    known_devices = [d.id for d in config.devices]
+    wrong = []
+    for case in cases:
+        where = f"{args.cases}:{case['line']}"
+        area = case["area"] or default_area
+        if area is not None and area not in known_areas:
+            wrong.append(f"{where}: area {area!r} is not in {config.path.name}{suggest(area, sorted(known_areas))}")
+        if case["intent"] is not None and case["intent"] not in known_intents:
+            wrong.append(f"{where}: unknown intent {case['intent']!r}"
+                         f"{suggest(case['intent'], sorted(known_intents))}")
+        for t in sorted(case["targets"] or ()):
+            if t not in known_devices:
+                wrong.append(f"{where}: unknown device {t!r}{suggest(t, known_devices)}")
+    if wrong:
+        raise ConfigError(wrong)
     misses = []
     for case in cases:
         area = case["area"] or default_area
-        if area is not None and area not in known_areas:
-            raise ConfigError([f"{args.cases}:{case['line']}: area {area!r} is not in {config.path.name}"])
         got = engine.understand(case["text"], area=area)
         problems = []
         if got.name != case["intent"]:
