@@ -20,6 +20,11 @@ ACK_GRACE = 3.0
 """Seconds past its deadline an unacknowledged action may hold up a shutdown."""
 
 
+ONCE = frozenset({"toggle", "brightness_up", "brightness_down", "volume_up", "volume_down",
+                  "temperature_up", "temperature_down", "media_next", "media_previous"})
+"""Intents whose actions differ when applied twice: never re-sent after a lost acknowledgement."""
+
+
 class Dispatcher:
     def __init__(self, engine: "Engine | None", events: EventSink, clock: Callable[[], float],
                  capacity: int) -> None:
@@ -63,7 +68,8 @@ class Dispatcher:
             token = (uid, action.device)
             if action.device in effects:
                 engine.state.assume(action.device, effects[action.device], token, now)
-            for old in self.outbox.put(action, uid, now, ttl, token, received=min(received, now)):
+            for old in self.outbox.put(action, uid, now, ttl, token, received=min(received, now),
+                                       once=intent in ONCE):
                 self.drop(old, "queue-full", f"more than {self.outbox.capacity} actions waiting for the broker")
         self.kick.set()
 
@@ -87,7 +93,10 @@ class Dispatcher:
                          latency_ms=round((self.clock() - entry.received) * 1000, 1))
 
     def lost(self) -> None:
-        self.outbox.lost()
+        for entry in self.outbox.lost():
+            self.drop(entry, "action-unconfirmed",
+                      "sent, but the connection dropped before the broker confirmed it; not sent again "
+                      "because doing it twice would not be what was asked")
 
     # ------------------------------------------------------------------ out
     async def run(self) -> None:

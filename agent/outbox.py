@@ -49,11 +49,13 @@ class Outbox:
         return not self.queued and not self.inflight
 
     def put(self, action: Action, uid: str, now: float, ttl: float, token: object = None,
-            received: float | None = None) -> list[Entry]:
-        """Queue an action; returns the entries pushed out because the queue was full."""
+            received: float | None = None, once: bool = False) -> list[Entry]:
+        """Queue an action; returns the entries pushed out because the queue was full.
+        ``once``: applying it twice differs from once (a toggle, a relative step), so it
+        is never sent again after a send whose acknowledgement was lost."""
         start = now if received is None else received
         self._seq += 1
-        self.queued.append(Entry(self._seq, action, uid, start, start + ttl, token))
+        self.queued.append(Entry(self._seq, action, uid, start, start + ttl, token, extra={"once": once}))
         dropped = []
         while len(self) > self.capacity and self.queued:
             dropped.append(self.queued.popleft())  # the oldest is the one closest to going stale
@@ -87,13 +89,17 @@ class Outbox:
     def acked(self, mid: int) -> Entry | None:
         return self.inflight.pop(mid, None)
 
-    def lost(self) -> None:
-        """The connection dropped: unacknowledged actions are queued again, oldest first."""
+    def lost(self) -> list[Entry]:
+        """The connection dropped: unacknowledged actions are queued again, oldest first,
+        except those that must not run twice (returned: the broker may have them already)."""
         back = sorted(self.inflight.values(), key=lambda e: e.seq)
         self.inflight.clear()
         for entry in back:
             entry.mid = None
+        unsure = [e for e in back if e.extra.get("once")]
+        back = [e for e in back if not e.extra.get("once")]
         self.queued = deque(sorted([*back, *self.queued], key=lambda e: e.seq))
+        return unsure
 
     def cancel(self) -> list[Entry]:
         """Drop every queued (not yet sent) action."""

@@ -51,6 +51,18 @@ def test_lost_connection_requeues_unacknowledged_in_order():
     assert box.queued[0].attempts == 1 and box.queued[0].mid is None
 
 
+def test_a_toggle_whose_ack_was_lost_is_not_sent_twice():
+    box = Outbox()
+    box.put(act(1), "u1", now=0.0, ttl=10, once=True)   # toggle: twice would undo it
+    box.put(act(2), "u2", now=0.0, ttl=10)              # "on": harmless to repeat
+    box.put(act(3), "u3", now=0.0, ttl=10, once=True)   # not sent yet: sent normally later
+    for mid in (101, 102):
+        box.sent(box.take(0.0), mid, 0.0)
+    unsure = box.lost()
+    assert [e.action.payload for e in unsure] == ["1"]
+    assert [e.action.payload for e in box.queued] == ["2", "3"]
+
+
 def test_a_full_queue_drops_the_oldest():
     box = Outbox(capacity=3)
     dropped = [e.action.payload for i in range(1, 6) for e in box.put(act(i), "u", now=0.0, ttl=10)]
