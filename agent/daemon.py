@@ -101,6 +101,7 @@ class Daemon:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="understand")
         self._stop: asyncio.Event | None = None
         self._eof = False
+        self._eof_waiter: asyncio.Future | None = None
         self._busy = False
         self._timer: asyncio.TimerHandle | None = None
         self._down_reason = ""
@@ -317,7 +318,7 @@ class Daemon:
                 self._eof = True
                 if self.confirm.pending is not None:
                     # a "yes" can still come over MQTT: keep reading until the question closes
-                    asyncio.ensure_future(self._end_when_answered())
+                    self._eof_waiter = asyncio.ensure_future(self._end_when_answered())  # held: not GC'd
                     continue
                 await self.dispatch.drain()
                 self.request_stop()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import collections
-
 from pathlib import Path
 
 from ..actions import ActionPlanner
