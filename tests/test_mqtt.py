@@ -192,6 +192,18 @@ def test_a_yes_from_another_room_does_not_confirm(broker, recorder, tmp_path):
     assert agent.of("not_understood")[0]["reason"] == "the question was asked in another room; answer it there"
 
 
+def test_after_end_of_stdin_a_yes_can_still_come_over_mqtt(broker, recorder, tmp_path):
+    config = write_home(tmp_path / "home", broker.port, mqtt={"confirm_window": 5})
+    agent = AgentProc(config)
+    wait_for(lambda: recorder.on(AGENT + "availability"), 15, "agent online")
+    agent.send("unlock the front door")
+    agent.close()  # stdin ends while the question is open
+    agent.wait_event("confirm", result="asking")
+    recorder.publish(AGENT + "text/in", "yes")
+    assert agent.wait(20) == 0, agent.log
+    assert commands(recorder) == [("ha/front/set", "UNLOCK")]
+
+
 def test_rate_limited_device_drops_the_second_command(broker, recorder, tmp_path):
     config = write_home(tmp_path / "home", broker.port)
     agent = AgentProc(config)
