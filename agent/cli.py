@@ -12,7 +12,7 @@ import logging
 import pkgutil
 import sys
 
-from . import commands
+from . import __version__, commands
 from .errors import EX_CONFIG, AgentError, ConfigError
 
 
@@ -22,6 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Offline voice-command agent: speech -> intent -> MQTT actions.",
     )
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
+    parser.add_argument("--version", action="version", version=f"voice-agent {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
