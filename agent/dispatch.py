@@ -38,6 +38,8 @@ class Dispatcher:
         self.kick = asyncio.Event()
         self.delivered = 0
         self.dropped = 0
+        self.last_sent: dict[str, tuple[float, str]] = {}
+        """device -> (when its last action was handed to the broker, the utterance's id)"""
 
     # ------------------------------------------------------------------ in
     def queue(self, uid: str, intent: str, actions: list[Action], effects: dict[str, dict[str, Any]],
@@ -105,7 +107,7 @@ class Dispatcher:
             self.kick.clear()
             self.expire()
             while self.mqtt is not None and self.mqtt.connected:
-                entry = self.outbox.take(self.clock())
+                entry = self.outbox.take(self.clock(), self._held)
                 if entry is None:
                     break
                 a = entry.action
@@ -113,13 +115,33 @@ class Dispatcher:
                 if mid is None:
                     self.outbox.unsent(entry)
                     break
-                self.outbox.sent(entry, mid, self.clock())
-            deadline = self.outbox.next_deadline()
-            timeout = None if deadline is None else max(0.0, deadline - self.clock()) + 0.001
+                now = self.clock()
+                self.outbox.sent(entry, mid, now)
+                self.last_sent[a.device] = (now, entry.uid)
+            wake = [t for t in (self.outbox.next_deadline(), self._next_release()) if t is not None]
+            timeout = max(0.0, min(wake) - self.clock()) + 0.001 if wake else None
             try:
                 await asyncio.wait_for(self.kick.wait(), timeout)
             except asyncio.TimeoutError:
                 pass
+
+    def _limit(self, device: str) -> float:
+        d = self.engine.devices.get(device) if self.engine is not None else None
+        return d.rate_limit if d is not None else 0.0
+
+    def _held(self, entry: Entry) -> bool:
+        """A device acts at most once per its rate_limit, also when commands that were
+        understood far enough apart reach the broker together (queued while it was away);
+        actions of one utterance (several topics of one device) go together."""
+        last = self.last_sent.get(entry.action.device)
+        if last is None or last[1] == entry.uid:
+            return False
+        return self.clock() - last[0] < self._limit(entry.action.device)
+
+    def _next_release(self) -> float | None:
+        times = [self.last_sent[e.action.device][0] + self._limit(e.action.device)
+                 for e in self.outbox.queued if self._held(e)]
+        return min(times, default=None)
 
     async def drain(self, also: Callable[[], bool] = lambda: False) -> None:
         """Wait until every action is delivered or has gone stale (and while ``also()``).

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from .messages import Action
 
@@ -68,14 +68,24 @@ class Outbox:
             self.queued = deque(e for e in self.queued if now <= e.deadline)
         return stale
 
-    def take(self, now: float) -> Entry | None:
-        """The next action to hand to the client (call :meth:`expire` first), or None."""
+    def take(self, now: float, held: Callable[[Entry], bool] = lambda e: False) -> Entry | None:
+        """The oldest action to hand to the client (call :meth:`expire` first), or None.
+        ``held(entry)``: that action must wait (its device's rate limit); later actions for
+        other devices go ahead of it, actions for the same device stay behind it."""
         if not self.queued or len(self.inflight) >= self.max_inflight:
             return None
-        entry = self.queued[0]
-        if now > entry.deadline:
-            return None
-        return self.queued.popleft()
+        waiting: set[str] = set()
+        for i, entry in enumerate(self.queued):
+            if now > entry.deadline:
+                return None
+            if entry.action.device in waiting:
+                continue
+            if held(entry):
+                waiting.add(entry.action.device)
+                continue
+            del self.queued[i]
+            return entry
+        return None
 
     def sent(self, entry: Entry, mid: int, now: float) -> None:
         entry.mid, entry.sent_at = mid, now

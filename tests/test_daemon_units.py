@@ -139,3 +139,14 @@ def test_backoff_doubles_caps_and_jitters():
         step = min(30, 0.5 * 2 ** (n - 1))
         assert step / 2 <= d <= step
     assert len({round(backoff(3, 0.5, 30, rand), 6) for _ in range(20)}) > 1  # jittered
+
+
+def test_a_held_device_waits_while_others_go_ahead_in_order():
+    box = Outbox()
+    box.put(Action("k", "OFF", 1, False, "kettle"), "u1", now=0.0, ttl=10)
+    box.put(Action("k2", "x", 1, False, "kettle"), "u1", now=0.0, ttl=10)
+    box.put(Action("l", "ON", 1, False, "lamp"), "u2", now=0.0, ttl=10)
+    kettle_waits = lambda e: e.action.device == "kettle"  # noqa: E731
+    assert box.take(0.0, kettle_waits).action.device == "lamp"
+    assert box.take(0.0, kettle_waits) is None  # the kettle's actions stay in their order
+    assert [box.take(1.0).action.topic for _ in range(2)] == ["k", "k2"]
