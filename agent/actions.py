@@ -19,7 +19,7 @@ from .intents import IntentSet, IntentSpec, load_intents
 from .messages import Action, Intent
 from .payloads import Unsupported, style_of, template
 from .payloads.values import prepare
-from .templates import Slot
+from .templates import slot_refs
 
 NO_PUBLISH = frozenset({"get_state", "cancel"})
 """Intents answered by the agent itself (an event), never by a publish."""
@@ -219,16 +219,9 @@ def _plain(slots: dict[str, Any]) -> dict[str, Any]:
 def _slot_names(sentences, intent: str) -> set[str]:
     """Slot names any sentence of ``intent`` captures or fixes."""
     names: set[str] = set()
-
-    def walk(node) -> None:
-        if isinstance(node, Slot):
-            names.add(node.name)
-        for child in getattr(node, "items", ()) or getattr(node, "options", ()):
-            walk(child)
-
     for s in sentences:
         if s.intent == intent:
-            walk(s.tree)
+            names.update(slot.name for slot in slot_refs(s.tree))
             names.update(s.fixed)
     return names
 

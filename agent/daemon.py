@@ -100,7 +100,6 @@ class Daemon:
         self.is_ready = False
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="understand")
         self._stop: asyncio.Event | None = None
-        self._eof = False
         self._eof_waiter: asyncio.Future | None = None
         self._busy = False
         self._timer: asyncio.TimerHandle | None = None
@@ -207,8 +206,8 @@ class Daemon:
         self.engine, self.config = engine, config
         self.dispatch.engine = engine
         close = getattr(previous.understander, "close", None) if previous is not None else None
-        if close is not None:
-            close()  # frees the old model's memory and worker thread
+        if close is not None:  # frees the old model's memory and worker thread, off the loop
+            await self.loop.run_in_executor(self._executor, close)
         self.confirm.window = config.mqtt.confirm_window
         if self.mqtt is not None:
             self.mqtt.subscribe(self._subscriptions())
@@ -315,7 +314,6 @@ class Daemon:
         while not self._stop.is_set():  # SIGTERM: the current utterance finishes, no more start
             item = await self.inputs.get()
             if item is _EOF:
-                self._eof = True
                 if self.confirm.pending is not None:
                     # a "yes" can still come over MQTT: keep reading until the question closes
                     self._eof_waiter = asyncio.ensure_future(self._end_when_answered())  # held: not GC'd
@@ -394,9 +392,9 @@ class Daemon:
         if intent.name == "cancel":
             self.dispatch.cancel()
             return
-        self.act(uid, engine.planner.plan_full(intent), utt.received, t.source, utt.area)
+        self.act(uid, engine.planner.plan_full(intent), utt.received, utt.area)
 
-    def act(self, uid: str, plan: Plan, received: float, source: str = "", area: str | None = None) -> None:
+    def act(self, uid: str, plan: Plan, received: float, area: str | None = None) -> None:
         """Report problems and answers, hold confirm devices, queue the rest."""
         engine = self.engine
         for p in plan.problems:
@@ -412,7 +410,7 @@ class Daemon:
             now = self.clock()
             pending = Pending(uid, plan.intent.text, name, held, now + self.confirm.window,
                               {d: plan.effects[d] for d in {a.device for a in held} if d in plan.effects},
-                              asked_at=now, source=source, area=area)
+                              asked_at=now, area=area)
             replaced = self.confirm.ask(pending)
             if replaced is not None:
                 self._confirm_dropped(replaced, "confirm-superseded", "a newer question replaced it")

@@ -42,7 +42,6 @@ class Pending:
     effects: dict[str, dict[str, Any]] = field(default_factory=dict)
     asked_at: float = 0.0
     """Only a "yes" said after this (monotonic) time answers the question."""
-    source: str = ""
     area: str | None = None
     """Where the question came from: a "yes" from another room does not answer it."""
 

@@ -13,11 +13,10 @@ registry (device, area and floor names, the built-in vocabularies). It gives
 
 from __future__ import annotations
 
-import itertools
 import math
 from typing import Iterable
 
-from ..intents import IntentSet
+from ..intents import IntentSet, expand
 from ..normalize import FILLERS, is_number
 from ..registry import Registry
 from ..templates import Alt, Node, Seq, Slot, Word, slot_refs
@@ -70,27 +69,10 @@ def count(node: Node) -> float:
     return math.inf
 
 
-def expansions(node: Node) -> list[tuple[str, ...]]:
-    """Every word sequence of a slot-free tree (call only when :func:`count` is small)."""
-    if isinstance(node, Word):
-        return [(node.text,)]
-    if isinstance(node, Seq):
-        out: list[tuple[str, ...]] = [()]
-        for item in node.items:
-            out = [a + b for a, b in itertools.product(out, expansions(item))]
-        return out
-    if isinstance(node, Alt):
-        out = [()] if node.optional else []
-        for option in node.options:
-            out.extend(expansions(option))
-        return out
-    raise ValueError("slot in a tree passed to expansions()")
-
-
 def _pieces(node: Node, limit: int, out: set[tuple[str, ...]]) -> None:
     """Phrases covering ``node``: whole expansions when few, else its parts."""
     if count(node) <= limit:
-        out.update(e for e in expansions(node) if e)
+        out.update(e for e in expand(node, limit) if e)  # slot-free: count() is finite
         return
     if isinstance(node, Alt):
         for option in node.options:
