@@ -244,6 +244,8 @@ class UnderstandingConfig:
     fuzzy: float = 0.78
     """Similarity (0..1) a misheard name needs to count as that name; 1 disables fuzzy matching."""
     slm: SlmConfig = field(default_factory=SlmConfig)
+    names: tuple[str, ...] = ()
+    """Names people call the agent by ("jarvis"): said first or last, they are only the address."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -422,6 +424,7 @@ def parse_config(data: Any, path: Path) -> Config:
     understanding = UnderstandingConfig(
         fuzzy=u.get("fuzzy", float, UnderstandingConfig().fuzzy, minimum=0.5, maximum=1.0),
         slm=_read_slm(u.sub("slm")),
+        names=u.strings("names"),
     )
     u.done()
     sections = {k: data[k] for k in ("audio", "asr", "activation", "service") if k in data}

@@ -122,11 +122,14 @@ def _number_words(words: list[str]) -> list[str]:
 
 
 @lru_cache(maxsize=4096)
-def tokens(text: str, *, keep_fillers: bool = False, fragment: bool = False) -> tuple[str, ...]:
+def tokens(text: str, *, keep_fillers: bool = False, fragment: bool = False,
+           names: tuple[tuple[str, ...], ...] = ()) -> tuple[str, ...]:
     """Normalise ``text`` to a tuple of lower-case tokens.
 
     ``fragment``: the text is a piece of a template, not a whole utterance, so
     leading/trailing politeness ("can you", "for me") is not stripped.
+    ``names``: the names the agent answers to (normalised); one said first or last
+    ("jarvis turn on the lights", "lights off computer") is only the address.
     """
     text = unicodedata.normalize("NFKC", text).lower()
     text = text.replace("’", "'").replace("‘", "'")
@@ -157,13 +160,13 @@ def tokens(text: str, *, keep_fillers: bool = False, fragment: bool = False) -> 
         changed = False
         while len(words) > 1 and words[0] in FILLERS:  # "please could you ...": dropped anyway
             words = words[1:]
-        for lead in _LEADING:
+        for lead in (*_LEADING, *names):
             if tuple(words[: len(lead)]) == lead and len(words) > len(lead):
                 words = words[len(lead):]
                 if lead == ("would", "you", "mind"):
                     words[0] = _GERUNDS.get(words[0], words[0])
                 changed = True
-        for trail in _TRAILING:
+        for trail in (*_TRAILING, *names):
             if len(words) > len(trail) and tuple(words[-len(trail):]) == trail:
                 words = words[: -len(trail)]
                 changed = True

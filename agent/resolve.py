@@ -75,6 +75,17 @@ def _specific(device: Device, phrase: str) -> bool:
 _GENERIC_BINARY = {"on", "off", "turned on", "turned off", "active", "inactive", "triggered"}
 
 
+HERE_UNKNOWN = ("'here' is not known: this satellite has no area; name the room, or set "
+                "'area:' in the config for this satellite")
+
+
+def says_here(reg: Registry, toks: tuple[str, ...]) -> bool:
+    """Does the utterance point at the speaker's own room ("in here", "this room")?"""
+    index = reg.list_indexes.get("scope")
+    return index is not None and any(
+        "here" in values for start in range(len(toks)) for _, values in index.exact(toks, start))
+
+
 def needs_targets(intent: str, spec: IntentSpec | None) -> bool:
     if spec is not None and spec.targets != "auto":
         return spec.targets == "required"
@@ -105,6 +116,10 @@ def resolve(reg: Registry, intent: str, spec: IntentSpec | None, caps: dict[str,
     if isinstance(measures, str):
         measures = (measures,)
     devices = reg.devices
+    if caps.get("scope") == "here" and not (area or floor or caps.get("device") or caps.get("name")):
+        if not speaker_area:
+            return Resolution(error=HERE_UNKNOWN)
+        area = speaker_area
     area_set = None
     if area:
         area_set = {area}

@@ -11,13 +11,13 @@ import time
 from typing import Protocol
 
 from .config import Config
-from .errors import InputRejected
+from .errors import ConfigError, InputRejected
 from .intents import IntentSet, load_intents
 from .messages import Intent
-from .normalize import is_number, tokens
+from .normalize import FILLERS, is_number, tokens
 from .registry import DeviceRef, Registry
 from .resolve import resolve
-from .templates import NUM, FirstSets, Matcher, prime
+from .templates import NUM, Alt, FirstSets, Matcher, Seq, Word, prime
 
 MAX_TEXT = 1000
 """Longest utterance accepted, in characters (nobody speaks a 1,000-character command)."""
@@ -57,10 +57,29 @@ class TemplateEngine:
         for first in self._first.values():
             for sentence in self.sentences:
                 prime(sentence.tree, first)
+        self.known = known_words(self)
+        self.names = self._names(config.understanding.names)
+
+    def _names(self, names: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+        out, problems = [], []
+        for name in names:
+            toks = tokens(name, fragment=True)  # as utterances are: "hey computer" -> computer
+            if not toks or all(t in self.known or is_number(t) for t in toks):
+                problems.append(f"{self.config.path}: understanding.names: {name!r} is a word commands "
+                                "use (or no word at all); dropping it from utterances would change "
+                                "what they mean; choose a name like 'jarvis'")
+            out.append(toks)
+        if problems:
+            raise ConfigError(problems)
+        return tuple(out)
+
+    def words(self, text: str) -> tuple[str, ...]:
+        """The utterance's tokens as matched: normalised, the agent's own name dropped."""
+        return tokens(text, names=self.names)
 
     def understand(self, text: str, *, area: str | None = None) -> Intent:
         text = check_text(text)
-        toks = tokens(text)
+        toks = self.words(text)
         speaker_area = area if area is not None else self.config.area
         if not toks:
             return Intent(text, None, reason="nothing to understand")
@@ -137,3 +156,27 @@ def timed(engine: Understander, text: str, area: str | None = None) -> tuple[Int
     start = time.perf_counter()
     intent = engine.understand(text, area=area)
     return intent, (time.perf_counter() - start) * 1000.0
+
+
+def known_words(templates: TemplateEngine) -> frozenset[str]:
+    """Every word the home's templates, lists and names use."""
+    words: set[str] = set(FILLERS)
+
+    def walk(node) -> None:
+        if isinstance(node, Word):
+            words.add(node.text)
+        elif isinstance(node, Seq):
+            for item in node.items:
+                walk(item)
+        elif isinstance(node, Alt):
+            for option in node.options:
+                walk(option)
+
+    for sentence in templates.sentences:
+        walk(sentence.tree)
+    reg = templates.registry
+    for index in (reg.device_index, reg.area_index, reg.floor_index, reg.kind_index, reg.state_index,
+                  reg.measure_index, reg.color_index, reg.unit_index, *reg.list_indexes.values()):
+        for phrase in index.phrases:
+            words.update(phrase)
+    return frozenset(words)

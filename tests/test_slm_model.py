@@ -33,9 +33,11 @@ def test_model_understands_what_templates_miss(router):
     # phrasings either way; SLURP's totals, not one sentence, are the measure of it)
     got = router.understand("bathe the office in blue")
     assert (got.engine, got.name, got.targets, got.slots) == ("slm", "set_color", ("light.office",), {"color": "blue"})
+    got = router.understand("it's getting too dark in here", area="office")
+    assert (got.engine, got.name, got.targets) == ("slm", "brightness_up", ("light.office",))
+    # "here" with no area known: a question, never every light in the flat
     got = router.understand("it's getting too dark in here")
-    assert got.engine == "slm" and got.name == "brightness_up"
-    assert got.targets and all(t.startswith("light.") for t in got.targets)
+    assert got.name is None and "'here' is not known" in got.reason
 
 
 def test_each_utterance_costs_only_its_own_tokens(router):

@@ -61,6 +61,19 @@ def test_speaker_area_decides_what_the_lights_are(demo_engine):
     assert len(everywhere.targets) == 6
 
 
+def test_here_without_a_known_room_asks_instead_of_acting_everywhere(demo_config):
+    from dataclasses import replace
+
+    from agent.understand import TemplateEngine
+    nowhere = TemplateEngine(replace(demo_config, area=None))
+    for text in ["turn on the lights in here", "turn off the light in this room", "it's too dark in here"]:
+        got = nowhere.understand(text)
+        assert got.name is None and "'here' is not known" in got.reason, got
+        assert nowhere.understand(text, area="bedroom").targets == ("light.bedroom",)
+    # a device named outright needs no room
+    assert nowhere.understand("turn on the bedroom lamp in here").targets == ("light.bedroom",)
+
+
 def test_fuzzy_names_for_recognition_errors(demo_engine):
     got = demo_engine.understand("turn on the mad room lamp")
     assert got.targets == ("light.bedroom",) and 0.75 <= got.confidence < 1.0
@@ -108,3 +121,20 @@ def test_overlong_and_binary_input_rejected(demo_engine):
         demo_engine.understand("turn on the light " * 200)
     with pytest.raises(InputRejected, match="control"):
         demo_engine.understand("turn on\x00 the light")
+
+
+def test_the_agents_own_name_is_only_the_address(demo_config):
+    from dataclasses import replace
+
+    from agent.errors import ConfigError
+    from agent.understand import TemplateEngine
+    named = TemplateEngine(replace(demo_config, understanding=replace(
+        demo_config.understanding, names=("jarvis", "Hey Computer"))))
+    for text in ["jarvis turn off the bedroom lamp", "turn off the bedroom lamp, jarvis",
+                 "hey computer, please turn off the bedroom lamp", "Jarvis, can you turn off the bedroom lamp"]:
+        got = named.understand(text)
+        assert got.name == "turn_off" and got.targets == ("light.bedroom",), (text, got)
+    assert named.understand("jarvis").name is None
+    # a name that is a word commands use would change what they mean
+    with pytest.raises(ConfigError, match="'lights' is a word commands use"):
+        TemplateEngine(replace(demo_config, understanding=replace(demo_config.understanding, names=("lights",))))

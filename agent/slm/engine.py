@@ -21,7 +21,7 @@ from ..config import Config
 from ..errors import AgentError, ConfigError
 from ..messages import Intent
 from ..normalize import tokens
-from ..resolve import resolve
+from ..resolve import resolve, says_here
 from ..understand import TemplateEngine, check_text
 from .backend import LlamaBackend, rss_mb
 from .decode import Decoded, Decoder, SlmTimeout, confidence
@@ -30,7 +30,7 @@ from .ground import Grounding
 from .prior import IntentPrior
 from .models import find_gguf
 from .polarity import contradiction
-from .prompt import PromptBuilder, clean, utterance_tokens
+from .prompt import PromptBuilder, utterance_tokens
 
 OPTIONS = {"examples": (int, 3), "seed": (int, 7), "prior": ((int, float), 2.0),
            "agree": ((int, float), 0.2), "calibrate": (int, 1)}
@@ -139,7 +139,7 @@ class SlmEngine:
     # ------------------------------------------------------------------ understanding
     def understand(self, text: str, *, area: str | None = None) -> Intent:
         text = check_text(text)
-        said = clean(text)
+        said = " ".join(self.templates.words(text))  # as the prompt's examples: clean()
         if not said:
             return Intent(text, None, reason="nothing to understand")
         narrowed = self.grounding.narrow(said)
@@ -237,7 +237,10 @@ class SlmEngine:
                           reason=f"the model is unsure ({answer!r}, confidence {conf})")
         spec = self.templates.intents.intents.get(reading.intent)
         speaker = area if area is not None else self.config.area
-        res = resolve(self.registry, reading.intent, spec, self.grammar.caps(reading), speaker)
+        caps = self.grammar.caps(reading)
+        if not {"area", "device"} & caps.keys() and says_here(self.registry, tokens(text)):
+            caps["scope"] = "here"  # "it's dark in here": the speaker's room, not every room
+        res = resolve(self.registry, reading.intent, spec, caps, speaker)
         if res.error:
             return Intent(text, None, confidence=conf, reason=f"model answer {answer!r} rejected: {res.error}")
         return Intent(text, res.intent, res.targets, res.slots, self.engine, conf)

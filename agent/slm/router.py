@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from ..config import Config
 from ..messages import Intent
-from ..normalize import FILLERS, is_number, tokens
-from ..templates import Alt, Seq, Word
+from ..normalize import is_number
+from ..resolve import HERE_UNKNOWN
 from ..understand import TemplateEngine
 from .engine import SlmEngine
 
@@ -33,13 +33,13 @@ class Router:
         self.registry = self.templates.registry
         self.sentences = self.templates.sentences
 
-        self.known = known_words(self.templates)
+        self.known = self.templates.known
 
     def understand(self, text: str, *, area: str | None = None) -> Intent:
         got = self.templates.understand(text, area=area)
-        if got.understood and got.confidence >= SURE:
-            return got
-        named = unknown_name(tokens(text), self.known, self.registry.kind_index)
+        if got.understood and got.confidence >= SURE or got.reason == HERE_UNKNOWN:
+            return got  # understood; or understood but the room is not known: ask, not guess
+        named = unknown_name(self.templates.words(text), self.known, self.registry.kind_index)
         if named:
             # "open the pod bay doors": the words name a particular thing this home does not
             # have; mapping the generic word onto a real device would be a guess
@@ -58,30 +58,6 @@ class Router:
 
     def close(self) -> None:
         self.slm.close()
-
-
-def known_words(templates: TemplateEngine) -> frozenset[str]:
-    """Every word the home's templates, lists and names use."""
-    words: set[str] = set(FILLERS)
-
-    def walk(node) -> None:
-        if isinstance(node, Word):
-            words.add(node.text)
-        elif isinstance(node, Seq):
-            for item in node.items:
-                walk(item)
-        elif isinstance(node, Alt):
-            for option in node.options:
-                walk(option)
-
-    for sentence in templates.sentences:
-        walk(sentence.tree)
-    reg = templates.registry
-    for index in (reg.device_index, reg.area_index, reg.floor_index, reg.kind_index, reg.state_index,
-                  reg.measure_index, reg.color_index, reg.unit_index, *reg.list_indexes.values()):
-        for phrase in index.phrases:
-            words.update(phrase)
-    return frozenset(words)
 
 
 def unknown_name(toks: tuple[str, ...], known: frozenset[str], kinds) -> str:
