@@ -115,6 +115,27 @@ def test_the_model_never_does_the_opposite_of_a_direction_word(home):
     # the same answer without a word pulling the other way is acted on
     ok = eng.judge("the bedroom could do with less light", lights, None, words={"brightness_down": 0.6})
     assert ok.understood and ok.name == "brightness_down" and ok.targets == ("light.bedroom",)
+    # "too bright" wants less light, "low lighting" is less light
+    up = Decoded(("brightness up", "bedroom light"), (0.9, 1.0), [], 0.9)
+    got = eng.judge("the bedroom is too bright", up, None, words={"brightness_up": 0.6})
+    assert not got.understood and "'too bright' asks for brightness down" in got.reason
+    assert not eng.judge("low lighting in the bedroom", up, None, words={"brightness_up": 0.6}).understood
+    assert eng.judge("the bedroom is too dark", up, None, words={"brightness_up": 0.6}).understood
+    # a toggle may do the opposite of the "on" that was said
+    toggle = Decoded(("toggle", "smart plug"), (0.9, 1.0), [], 0.9)
+    got = eng.judge("toggle the wemo socket on", toggle, None, words={"toggle": 0.8})
+    assert not got.understood and "'on' asks for turn on or turn off" in got.reason
+    assert eng.judge("toggle the wemo socket", toggle, None, words={"toggle": 0.8}).understood
+
+
+def test_here_is_the_speakers_room_or_a_question(home):
+    eng = SlmEngine(home)
+    lights = Decoded(("brightness up", "lights"), (0.9, 1.0), [], 0.9)
+    # a satellite without an area must not brighten every light in the house
+    got = eng.judge("it is dark in here", lights, None, words={"brightness_up": 0.9})
+    assert not got.understood and "'here' is not known" in got.reason
+    got = eng.judge("it is dark in here", lights, "office", words={"brightness_up": 0.9})
+    assert got.understood and got.targets == ("light.office",)
 
 
 def test_options_are_checked(home):

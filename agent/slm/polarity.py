@@ -16,8 +16,8 @@ from __future__ import annotations
 _PAIRS: tuple[tuple[str, frozenset[str], str, frozenset[str]], ...] = (
     ("turn_on", frozenset("on activate enable".split()),
      "turn_off", frozenset("off deactivate disable kill shut".split())),
-    ("brightness_up", frozenset("increase raise brighten brighter up more".split()),
-     "brightness_down", frozenset("decrease lower reduce dim dimmer darker down less".split())),
+    ("brightness_up", frozenset("increase raise brighten brighter high up more".split()),
+     "brightness_down", frozenset("decrease lower reduce dim dimmer darker low down less".split())),
     ("open", frozenset("open raise up".split()),
      "close", frozenset("close shut lower down".split())),
     ("lock", frozenset("lock".split()),
@@ -35,14 +35,29 @@ AGAINST: dict[str, tuple[str, frozenset[str]]] = {}
 for _a, _a_words, _b, _b_words in _PAIRS:
     AGAINST[_a] = (_b, _b_words)
     AGAINST[_b] = (_a, _a_words)
+# "toggle the plug on": a toggle ignores the state the words ask for, so it may do the
+# opposite; the words ask for turn on (or off), which the model did not answer
+AGAINST["toggle"] = ("turn_on or turn_off", frozenset({"on", "off"}))
+
+
+TOO = frozenset({"too", "so"})
+EXCESS = {
+    "bright": "brightness_down", "dark": "brightness_up", "dim": "brightness_up",
+    "loud": "volume_down", "quiet": "volume_up", "hot": "temperature_down", "warm": "temperature_down",
+    "cold": "temperature_up", "cool": "temperature_up", "chilly": "temperature_up",
+}
+"""After "too"/"so", a state word asks for the other way: "too bright" wants less light."""
 
 
 def contradiction(intent: str, toks: tuple[str, ...] | list[str], language: str = "en") -> tuple[str, str] | None:
-    """``(opposite intent, the word asking for it)`` when the words pull against ``intent``."""
+    """``(opposite intent, the words asking for it)`` when the words pull against ``intent``."""
     if not language.lower().startswith("en") or intent not in AGAINST:
         return None
     opposite, words = AGAINST[intent]
-    for tok in toks:
-        if tok in words:
+    for i, tok in enumerate(toks):
+        if i > 0 and toks[i - 1] in TOO:
+            if EXCESS.get(tok) == opposite:
+                return opposite, f"{toks[i - 1]} {tok}"
+        elif tok in words:
             return opposite, tok
     return None
