@@ -185,3 +185,12 @@ def test_build_understander_routes_when_enabled(home):
     assert got.engine == "template" and got.targets == ("light.kitchen",)
     assert not router.slm.loaded  # templates sufficed: no model was loaded
     router.close()
+
+
+def test_start_means_turn_on_for_a_switch(engine):
+    # "start" is what the words ask for; the coffee machine starts by turning on
+    said = "please start the coffee"
+    assert engine.missing(said, engine.grounding.narrow(said)) is None
+    # a clear intent with nothing to do it to is still "not understood" without the model
+    said = "change the colour of the lights"
+    assert engine.missing(said, engine.grounding.narrow(said)) == "set_color"

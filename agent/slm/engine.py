@@ -40,6 +40,9 @@ probability both must give the chosen intent on their own (0: no such check), an
 the model's intent choice is calibrated against content-free inputs (1/0)."""
 CLEAR = 0.5
 """Word-model probability from which an intent the evidence ruled out vetoes the others."""
+SAME_FOR_SWITCHES = {"start": "turn_on", "stop": "turn_off"}
+"""What these intents mean for a device that only switches on and off (as the templates read
+"start the coffee machine")."""
 NULL_INPUTS = ("", "n/a", "ok")
 """Content-free utterances for calibration."""
 
@@ -171,6 +174,8 @@ class SlmEngine:
         logp = self.prior.log_probs(said, names, self.grounding.value_words(said))
         best = max(logp, key=logp.get)
         allowed = {f.name for f in narrowed.forms.values()}
+        if best not in allowed and SAME_FOR_SWITCHES.get(best) in allowed:
+            return None  # "start the coffee": a switch starts by turning on
         return best if best not in allowed and math.exp(logp[best]) >= CLEAR else None
 
     def word_probs(self, said: str, narrowed) -> dict[str, float]:
