@@ -16,7 +16,7 @@ way the whole token sequence can be covered, each with its captured slots.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator, Protocol, Union
+from typing import Callable, Iterator, Protocol, Union
 
 from .normalize import tokens as norm_tokens
 
@@ -172,24 +172,23 @@ def _seq(items: tuple[Node, ...]) -> Node:
     return flat[0] if len(flat) == 1 else Seq(tuple(flat))
 
 
-def required_words(node: Node) -> frozenset[str]:
-    """Words every match of ``node`` must contain (for cheap pre-filtering)."""
-    if isinstance(node, Word):
-        return frozenset((node.text,))
+def required(node: Node, leaf: Callable[[Node], frozenset[str]]) -> frozenset[str]:
+    """What every reading of ``node`` holds, ``leaf`` saying what one leaf holds."""
     if isinstance(node, Seq):
         out: frozenset[str] = frozenset()
         for item in node.items:
-            out |= required_words(item)
+            out |= required(item, leaf)
         return out
     if isinstance(node, Alt):
         if node.optional or not node.options:
             return frozenset()
-        sets = [required_words(o) for o in node.options]
-        common = sets[0]
-        for s in sets[1:]:
-            common &= s
-        return common
-    return frozenset()
+        return frozenset.intersection(*(required(o, leaf) for o in node.options))
+    return leaf(node)
+
+
+def required_words(node: Node) -> frozenset[str]:
+    """Words every match of ``node`` must contain (for cheap pre-filtering)."""
+    return required(node, lambda n: frozenset((n.text,)) if isinstance(n, Word) else frozenset())
 
 
 def min_length(node: Node) -> int:

@@ -27,7 +27,7 @@ from .. import vocab
 from ..intents import IntentSet, IntentSpec, Sentence
 from ..registry import DeviceRef, Registry
 from ..resolve import TARGET_SLOTS, kind_matches, needs_targets, supports
-from ..templates import Alt, Node, Seq, Slot, slot_refs
+from ..templates import Node, Slot, required, slot_refs
 
 NONE = "none"
 """The answer for anything that is not a command for this home."""
@@ -98,21 +98,9 @@ class Reading:
     words: tuple[str, ...] = ()
 
 
-def required_slots(node: Node) -> set[str]:
+def required_slots(node: Node) -> frozenset[str]:
     """Names of the slots every reading of a template captures."""
-    if isinstance(node, Slot):
-        return {node.name}
-    if isinstance(node, Seq):
-        out: set[str] = set()
-        for item in node.items:
-            out |= required_slots(item)
-        return out
-    if isinstance(node, Alt):
-        if node.optional or not node.options:
-            return set()
-        sets = [required_slots(o) for o in node.options]
-        return set.intersection(*sets)
-    return set()
+    return required(node, lambda n: frozenset((n.name,)) if isinstance(n, Slot) else frozenset())
 
 
 def value_slot_names(sentences: list[Sentence]) -> list[tuple[str, str]]:
