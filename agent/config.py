@@ -249,6 +249,9 @@ class UnderstandingConfig:
     slm: SlmConfig = field(default_factory=SlmConfig)
     names: tuple[str, ...] = ()
     """Names people call the agent by ("jarvis"): said first or last, they are only the address."""
+    followup_window: float = 30.0
+    """Seconds during which "and the kitchen too", "turn it off", "undo that" refer to the last
+    command of the same site; 0 turns follow-ups off."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -428,6 +431,8 @@ def parse_config(data: Any, path: Path) -> Config:
         fuzzy=u.get("fuzzy", float, UnderstandingConfig().fuzzy, minimum=0.5, maximum=1.0),
         slm=_read_slm(u.sub("slm")),
         names=u.strings("names"),
+        followup_window=u.get("followup_window", float, UnderstandingConfig().followup_window,
+                              minimum=0.0, maximum=3600.0),
     )
     u.done()
     sections = {k: data[k] for k in ("audio", "asr", "activation", "service") if k in data}

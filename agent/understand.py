@@ -8,6 +8,7 @@ pass runs first; a fuzzy pass (misheard names) only when nothing matched exactly
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Protocol
 
 from .config import Config
@@ -16,13 +17,27 @@ from .intents import IntentSet, load_intents
 from .messages import Intent
 from .normalize import FILLERS, is_number, tokens
 from .registry import DeviceRef, Registry
-from .resolve import resolve
+from .resolve import TARGET_SLOTS, resolve
 from .templates import NUM, Alt, FirstSets, Matcher, Seq, Word, prime
 
 MAX_TEXT = 1000
 """Longest utterance accepted, in characters (nobody speaks a 1,000-character command)."""
 MAX_READINGS = 64
 """Readings tried per sentence template before moving on."""
+
+
+PRONOUNS = {("it",): 1, ("them",): 1, ("that",): 1, ("those",): 1, ("this",): 1, ("these",): 1,
+            ("they",): 1, ("that", "one"): 2, ("this", "one"): 2, ("those", "ones"): 2, ("these", "ones"): 2}
+"""Words that point back at the last command's devices (only when a conversation is open)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Parse:
+    """One template reading of a token sequence, with where its target was said."""
+
+    intent: Intent
+    span: tuple[int, int] | None = None
+    """Token span of the words naming the target (device, area, kind, a pronoun...); None if none."""
 
 
 class Understander(Protocol):
@@ -57,6 +72,7 @@ class TemplateEngine:
         for first in self._first.values():
             for sentence in self.sentences:
                 prime(sentence.tree, first)
+        self._first_ref: dict[bool, FirstSets] | None = None
         self.known = known_words(self)
         self.names = self._names(config.understanding.names)
 
@@ -79,27 +95,54 @@ class TemplateEngine:
 
     def understand(self, text: str, *, area: str | None = None) -> Intent:
         text = check_text(text)
-        toks = self.words(text)
+        return self.parse(self.words(text), text, area).intent
+
+    def parse(self, toks: tuple[str, ...], text: str, area: str | None = None, *,
+              ref: DeviceRef | None = None, fuzzy: bool = True) -> Parse:
+        """Read ``toks`` (already normalised). ``ref``: the devices "it"/"them" mean and that a
+        sentence naming no target falls back to (the conversation's last command); ``fuzzy``:
+        allow the misheard-name pass."""
         speaker_area = area if area is not None else self.config.area
         if not toks:
-            return Intent(text, None, reason="nothing to understand")
+            return Parse(Intent(text, None, reason="nothing to understand"))
         words = set(toks)
         candidates = [s for s in self.sentences if s.min_len <= len(toks) and s.required <= words]
         starts = {toks[0], NUM if is_number(toks[0]) else toks[0]}
-        info = self._first[False].info
+        info = self._first_sets(ref)[0].info
         exact = [s for s in candidates if _may_start(info[id(s.tree)], starts)]
-        best, why, readings = self._best(exact, toks, speaker_area, fuzzy=False)
-        if best is None and not readings and self.registry.fuzzy_cutoff < 1.0:
+        best, why, readings = self._best(exact, toks, speaker_area, fuzzy=False, ref=ref)
+        if best is None and not readings and fuzzy and self.registry.fuzzy_cutoff < 1.0:
             # Only when no sentence fits the words at all: a home that lacks what was
             # named exactly ("the kitchen fans") must say so, not reach for a look-alike.
             best, why, _ = self._best(candidates, toks, speaker_area, fuzzy=True)
         if best is None:
-            return Intent(text, None, reason=why or "no sentence matched")
-        name, targets, slots, score = best
-        return Intent(text, name, targets, slots, "template", round(score, 3))
+            return Parse(Intent(text, None, reason=why or "no sentence matched"))
+        name, targets, slots, score, span = best
+        return Parse(Intent(text, name, targets, slots, "template", round(score, 3)), span)
 
-    def _best(self, candidates, toks, speaker_area, *, fuzzy: bool):
-        matcher = Matcher(toks, self.registry.matchers(fuzzy), self._first[fuzzy])
+    def prepare_refs(self) -> None:
+        """Build what reading "it" / "them" needs now rather than on the first follow-up."""
+        self._first_sets(DeviceRef("it", ()))
+
+    def _first_sets(self, ref: DeviceRef | None) -> dict[bool, FirstSets]:
+        if ref is None:
+            return self._first
+        if self._first_ref is None:  # built on the first follow-up: pronouns may start a device
+            extra = frozenset(p[0] for p in PRONOUNS)
+            slot_first = dict(self.registry.slot_first(False))
+            for key in ("device", "name"):
+                slot_first[key] = slot_first[key] | extra if slot_first[key] is not None else None
+            first = FirstSets(slot_first)
+            for sentence in self.sentences:
+                prime(sentence.tree, first)
+            self._first_ref = {False: first, True: self._first[True]}
+        return self._first_ref
+
+    def _best(self, candidates, toks, speaker_area, *, fuzzy: bool, ref: DeviceRef | None = None):
+        slots = self.registry.matchers(fuzzy)
+        if ref is not None:
+            slots = {**slots, "device": _with_ref(slots["device"], ref), "name": _with_ref(slots["name"], ref)}
+        matcher = Matcher(toks, slots, self._first_sets(ref)[fuzzy])
         best_key = None
         best = None
         why = ""
@@ -125,16 +168,42 @@ class TemplateEngine:
                     continue
                 # a reading whose device phrase could also be read as a kind of device is weaker
                 named = sum(1 for c in caps if isinstance(c[1], DeviceRef))
+                said = [c for c in caps if c[0] in TARGET_SLOTS and c[0] != "measure"]
                 key = (score, literals, named, -sentence.order)
+                if ref is not None:
+                    # in a conversation: "it" beats any other reading, a named target beats
+                    # none (only a sentence naming nothing falls back to the last devices)
+                    key = (2 if any(c[1] is ref for c in said) else 1 if said else 0,) + key
                 if best_key is not None and key <= best_key:
                     continue
-                res = resolve(self.registry, sentence.intent, spec, values, speaker_area, sentence.types)
+                res = None
+                if ref is not None and not said:
+                    # "brighter", "stop": the last command's devices, when the sentence's
+                    # own kind of device covers them
+                    kinds = sentence.types or (spec.kinds if spec and spec.kinds else ("*",))
+                    res = resolve(self.registry, sentence.intent, spec,
+                                  {"kind": kinds, **values, "device": ref}, speaker_area, sentence.types)
+                    res = None if res.error else res
+                if res is None:
+                    res = resolve(self.registry, sentence.intent, spec, values, speaker_area, sentence.types)
                 if res.error:
                     why = why or res.error
                     continue
                 best_key = key
-                best = (res.intent, res.targets, res.slots, score)
+                span = (min(c[3] for c in said), max(c[4] for c in said)) if said else None
+                best = (res.intent, res.targets, res.slots, score, span)
         return best, why, readings
+
+
+def _with_ref(base, ref: DeviceRef):
+    """A device matcher that also reads a pronoun as ``ref``."""
+    def match(toks: tuple[str, ...], start: int) -> list[tuple[int, object, float]]:
+        out = base(toks, start)
+        for length in (1, 2):
+            if PRONOUNS.get(toks[start:start + length]) == length:
+                out.append((start + length, ref, 1.0))
+        return out
+    return match
 
 
 def _may_start(info, starts) -> bool:

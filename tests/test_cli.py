@@ -8,7 +8,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = str(ROOT / "config" / "demo.yaml")
-KEYS = {"text", "intent", "targets", "slots", "engine", "confidence", "actions", "ms"}
+KEYS = {"text", "intent", "targets", "slots", "engine", "confidence", "actions", "ms", "commands"}
 
 
 def run(*args, stdin: bytes | None = None):

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 
 from ..errors import AgentError, InputRejected
 from ..messages import Intent
-from ..understand import build_understander, timed
+from ..dialogue import Reading
+from ..understand import build_understander
 from ._common import add_config_arg, config_from, emit, stdin_lines
 
 
@@ -17,6 +19,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("text", nargs="*", help="utterances (one per argument)")
     p.add_argument("--stdin", action="store_true", help="read one utterance per line from stdin")
     p.add_argument("--area", default=None, help="area id the speaker is in (default: the config's area)")
+    p.add_argument("--session", action="store_true",
+                   help="the utterances are one conversation of one speaker: follow-ups ('and the kitchen "
+                        "too', 'turn it off', 'undo that') refer to the lines before")
     p.add_argument("--audio", nargs="+", metavar="FILE", default=[],
                    help="recognise recordings (WAV, or raw 16 kHz s16le; '-' for stdin) with the configured "
                         "recogniser first; adds transcript and asr_ms to each line")
@@ -36,6 +41,23 @@ def intent_json(intent: Intent, actions: list, ms: float) -> dict:
     }
 
 
+def reading_json(reading: Reading, plans: list, ms: float) -> dict:
+    """The top-level keys describe the first command; ``commands`` lists them all, in order;
+    ``unknown`` (only when there are some) names the parts that were not understood."""
+    first = plans[0].actions if plans else ()
+    out = intent_json(reading.first, list(first), ms)
+    out["text"] = reading.text
+    out["commands"] = [command_json(p.intent, p.actions) for p in plans]
+    if reading.unknown:
+        out["unknown"] = [{"text": said, "reason": why} for said, why in reading.unknown]
+    return out
+
+
+def command_json(intent: Intent, actions) -> dict:
+    return {"intent": intent.name, "targets": list(intent.targets), "slots": intent.slots,
+            "engine": intent.engine, "actions": [a.as_json() for a in actions]}
+
+
 def run(args: argparse.Namespace) -> int:
     config = config_from(args)
     if args.area is not None and args.area not in {a.id for a in config.areas}:
@@ -45,21 +67,33 @@ def run(args: argparse.Namespace) -> int:
         return 2
     engine = build_understander(config)
     from ..actions import ActionPlanner
-    planner = ActionPlanner(config)
+    from ..session import Session
+    planner = ActionPlanner(config, intents=engine.intents)
+    session = Session(config, engine)
+    clock = [0.0]
 
     def one(text: str, extra: dict | None = None) -> None:
+        start = time.perf_counter()
         try:
-            intent, ms = timed(engine, text, args.area)
+            if args.session:  # one speaker, lines said one after another (in real time)
+                clock[0] = max(clock[0], time.monotonic())
+                reading, plans = session.say(text, area=args.area, now=clock[0])
+            else:
+                reading = session.dialogue.read(text, area=args.area)
+                plans = [planner.plan_full(c) for c in reading.commands]
         except InputRejected as exc:
             print(f"voice-agent: [{exc.code}] {exc}", file=sys.stderr)
             return
-        plan = planner.plan_full(intent)
+        ms = (time.perf_counter() - start) * 1000.0
         # stdout stays one JSON object per utterance; why nothing would happen goes to stderr
-        if not intent.understood and intent.reason:
-            print(f"voice-agent: not understood {text[:80]!r}: {intent.reason}", file=sys.stderr)
-        for p in plan.problems:
-            print(f"voice-agent: {text[:80]!r}: [{p.code}] {p.message}", file=sys.stderr)
-        emit({**intent_json(intent, list(plan.actions), ms), **(extra or {})})
+        if not reading.commands and reading.reason:
+            print(f"voice-agent: not understood {text[:80]!r}: {reading.reason}", file=sys.stderr)
+        for said, why in reading.unknown:
+            print(f"voice-agent: {text[:80]!r}: not understood part {said!r}: {why}", file=sys.stderr)
+        for plan in plans:
+            for p in plan.problems:
+                print(f"voice-agent: {text[:80]!r}: [{p.code}] {p.message}", file=sys.stderr)
+        emit({**reading_json(reading, plans, ms), **(extra or {})})
 
     failed: list[str] = []
     if args.audio:

@@ -1,0 +1,149 @@
+"""Follow-ups that name only a target ("and the kitchen too", "the bedroom as well", "what
+about the fan"), and the short phrases that only make sense after a command ("a bit more",
+"less", "again", "stop", "no, the other one", "undo that").
+
+Pure: reads token sequences against the home's registry; what "the last command" is comes
+from :mod:`agent.conversation`. English, written for this project.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .config import Device
+from .messages import Intent
+from .normalize import tokens
+from .registry import DeviceRef, Registry
+from .resolve import resolve
+from .templates import FirstSets, Matcher, expand_rules, parse_template, prime
+
+_RULES = {
+    "all": "(all [of]|every|each|both [of])",
+    "loc": "[in|at|on|of|for|inside|upstairs in|downstairs in] ({area}|{floor})",
+    "lead": "[and|also|plus|now|so|and also|what about|how about|and what about"
+            "|[do] same [thing] (for|in|with|to|on)|[do] same [thing]]",
+    "too": "[too|as well|also|please|again]",
+}
+_TARGETS = (
+    "<lead> [<all>] {device} [<loc>] <too>",
+    "<lead> {area} {device} <too>",
+    "<lead> [<all>] [{area}|{floor}] {kind} [<loc>] <too>",
+    "<lead> <loc> <too>",
+)
+"""A follow-up that names only what to act on."""
+
+PHRASES: dict[str, tuple[str, ...]] = {
+    "more": ("more", "bit more", "little more", "little bit more", "even more", "some more", "more more",
+             "further", "bit further", "keep going", "more please"),
+    "less": ("less", "bit less", "little less", "little bit less", "not so much", "too much", "bit too much",
+             "way too much", "less please"),
+    "again": ("again", "once more", "one more time", "do it again", "do that again", "repeat that",
+              "same again", "again please", "do it once more"),
+    "stop": ("stop", "stop it", "stop there", "stop now", "halt", "hold it", "stop that", "that is enough",
+             "enough"),
+    "other": ("no other one", "other one", "not that one other one", "no not that one other one",
+              "no wrong one other one", "wrong one other one", "no i meant other one", "i meant other one"),
+    "undo": ("undo", "undo that", "undo it", "undo last command", "undo last one", "undo last thing",
+             "put it back", "put that back", "put them back", "put everything back", "change it back",
+             "change that back", "change them back", "set it back", "set them back", "turn it back",
+             "revert", "revert that", "revert it", "take that back", "reverse that", "put it back how it was",
+             "put it back as it was", "go back to how it was", "restore that", "restore it"),
+}
+"""Whole utterances that refer to the last command (normalised: no "the", "a", "please")."""
+_PHRASE = {" ".join(tokens(phrase)): kind for kind, phrases in PHRASES.items() for phrase in phrases}
+
+OPPOSITE = {"brightness_up": "brightness_down", "brightness_down": "brightness_up",
+            "volume_up": "volume_down", "volume_down": "volume_up",
+            "temperature_up": "temperature_down", "temperature_down": "temperature_up"}
+"""Relative intents and their reverse ("a bit more" repeats one, "less" reverses it)."""
+
+TOO = (("too",), ("as", "well"), ("also",))
+"""Trailing words that mark a whole command as a follow-up ("turn on the fan too")."""
+
+
+def phrase_kind(toks: tuple[str, ...]) -> str | None:
+    """``more``, ``less``, ``again``, ``stop``, ``other`` or ``undo`` when the whole
+    utterance is such a phrase."""
+    return _PHRASE.get(" ".join(toks))
+
+
+def strip_too(toks: tuple[str, ...]) -> tuple[str, ...]:
+    for tail in TOO:
+        if len(toks) > len(tail) and toks[-len(tail):] == tail:
+            return toks[:-len(tail)]
+    return toks
+
+
+def kind_of(device: Device) -> str:
+    return f"{device.type}:{device.device_class}" if device.device_class else device.type
+
+
+class Fragments:
+    """Reads a target-only follow-up and applies it to an earlier command."""
+
+    def __init__(self, registry: Registry, intents: dict[str, Any]) -> None:
+        self.registry = registry
+        self.specs = intents
+        self.first = FirstSets(registry.slot_first(False))
+        self.trees = []
+        for text in _TARGETS:
+            tree = expand_rules(parse_template(text), {k: parse_template(v) for k, v in _RULES.items()})
+            prime(tree, self.first)
+            self.trees.append(tree)
+
+    def readings(self, toks: tuple[str, ...]) -> list[dict[str, Any]]:
+        """Every way ``toks`` names a target, named devices first."""
+        matcher = Matcher(toks, self.registry.matchers(False), self.first)
+        out: list[tuple[tuple[int, int], dict[str, Any]]] = []
+        for tree in self.trees:
+            for caps, _ in matcher.match(tree):
+                values: dict[str, Any] = {}
+                clash = False
+                for name, value, _, _, _ in caps:
+                    clash = clash or (name in values and values[name] != value)
+                    values[name] = value
+                if not clash and values:
+                    out.append(((0 if "device" in values else 1, len(values)), values))
+        out.sort(key=lambda e: e[0])
+        return [v for _, v in out]
+
+    def apply(self, last: Intent, toks: tuple[str, ...], text: str, speaker_area: str | None) -> Intent | None:
+        """``last`` done again on what ``toks`` names; None when they name nothing it can do."""
+        if not last.understood or last.name == "cancel":
+            return None
+        spec = self.specs.get(last.name)
+        devices = self.registry.devices
+        for said in self.readings(toks):
+            values = {k: v for k, v in last.slots.items()}
+            values.update(said)
+            if "device" not in said and "kind" not in said and last.targets:
+                # "and the bedroom too": the same kind of thing, there
+                values["kind"] = tuple(dict.fromkeys(kind_of(devices[t]) for t in last.targets if t in devices))
+            res = resolve(self.registry, last.name, spec, values, speaker_area)
+            if not res.error and res.targets:
+                return Intent(text, res.intent, res.targets, res.slots, "context", 1.0)
+        return None
+
+
+def others(registry: Registry, last: Intent, spec: Any) -> tuple[str, ...] | str:
+    """"No, the other one": the one device like the last command's, in the same room, that it
+    did not act on; or why there is none."""
+    devices = registry.devices
+    said = [devices[t] for t in last.targets if t in devices]
+    if not said:
+        return "the last command acted on no device"
+    kinds = {kind_of(d) for d in said}
+    areas = {d.area for d in said}
+    from .resolve import supports
+    cands = [d.id for d in devices.values() if d.id not in last.targets and kind_of(d) in kinds
+             and d.area in areas and supports(d, last.name or "", spec)]
+    if not cands:
+        return f"there is no other {said[0].type.replace('_', ' ')} there"
+    if len(cands) > 1:
+        names = ", ".join(devices[c].name for c in cands)
+        return f"which one: {names}?"
+    return tuple(cands)
+
+
+def ref_of(targets: tuple[str, ...]) -> DeviceRef | None:
+    return DeviceRef("it", targets) if targets else None
