@@ -28,10 +28,12 @@ from .actions import ActionPlanner, Plan
 from .config import Config
 from .errors import AgentError, InputRejected
 from .events import OFFLINE, ONLINE, EventSink, Topics, new_id
-from .messages import Intent, Transcript
+from .messages import Transcript
 from .dispatch import Dispatcher
 from .mqtt import MqttClient
+from .dialogue import Dialogue, Reading
 from .safety import Confirmations, Pending, answer_word
+from .session import plan_in_order
 from .state import StateStore
 from .understand import build_understander
 
@@ -79,6 +81,8 @@ class Engine:
         self.state = StateStore(config)
         self.planner = ActionPlanner(config, self.state, getattr(self.understander, "intents", None))
         self.devices = {d.id: d for d in config.devices}
+        self.dialogue = Dialogue(self.understander, window=config.understanding.followup_window)
+        """Compound commands and each site's follow-ups (a satellite is known by its area)."""
 
 
 class Daemon:
@@ -379,38 +383,52 @@ class Daemon:
             self.events.emit("not_understood", uid, text=t.text, reason="nothing is waiting for a \"yes\"")
             return
         try:
-            intent: Intent = await self.loop.run_in_executor(
-                self._executor, lambda: engine.understander.understand(t.text, area=utt.area))
+            reading: Reading = await self.loop.run_in_executor(
+                self._executor, lambda: engine.dialogue.read(t.text, area=utt.area, now=now))
         except AgentError as exc:
             self.events.emit("error", uid, code=exc.code, message=str(exc), text=t.text[:200])
             return
-        if not intent.understood:
-            self.events.emit("not_understood", uid, text=intent.text, reason=intent.reason)
+        for said, why in reading.unknown:  # a part of a compound: the rest still runs
+            self.events.emit("not_understood", uid, text=said, reason=why, utterance=t.text)
+        if not reading.commands:
+            self.events.emit("not_understood", uid, text=reading.text, reason=reading.reason)
             return
-        self.events.emit("intent", uid, text=intent.text, intent=intent.name, targets=list(intent.targets),
-                         slots=_jsonable(intent.slots), engine=intent.engine, confidence=intent.confidence)
-        if intent.name == "cancel":
+        plans, before = plan_in_order(engine.planner, engine.state, reading.commands, now, keep=False)
+        first = reading.commands[0]
+        self.events.emit("intent", uid, text=reading.text, intent=first.name, targets=list(first.targets),
+                         slots=_jsonable(first.slots), engine=first.engine, confidence=first.confidence,
+                         commands=[_command(p) for p in plans])
+        engine.dialogue.remember(reading, plans, before, area=utt.area, now=now)
+        if any(c.name == "cancel" for c in reading.commands):
             self.dispatch.cancel()
-            return
-        self.act(uid, engine.planner.plan_full(intent), utt.received, utt.area)
+        self.act(uid, [p for p in plans if p.intent.name != "cancel"], utt.received, utt.area)
 
-    def act(self, uid: str, plan: Plan, received: float, area: str | None = None) -> None:
-        """Report problems and answers, hold confirm devices, queue the rest."""
+    def act(self, uid: str, plans: Plan | list[Plan], received: float, area: str | None = None) -> None:
+        """Report problems and answers, hold confirm devices, queue the rest, command by command;
+        what needs a "yes" in one utterance is asked about once."""
         engine = self.engine
-        for p in plan.problems:
-            self.events.emit("error", uid, code=p.code, device=p.device, message=p.message)
-        if plan.answer is not None:
-            self.events.emit("answer", uid, intent=plan.intent.name, **_jsonable(plan.answer))
-        held = [a for a in plan.actions if a.device in engine.devices and engine.devices[a.device].confirm]
-        go = [a for a in plan.actions if a not in held]
-        name = plan.intent.name or ""
-        if go:
-            self.dispatch.queue(uid, name, go, plan.effects, received)
+        held: list = []
+        held_fx: dict[str, dict[str, Any]] = {}
+        names: list[str] = []
+        for plan in [plans] if isinstance(plans, Plan) else plans:
+            for p in plan.problems:
+                self.events.emit("error", uid, code=p.code, device=p.device, message=p.message)
+            if plan.answer is not None:
+                self.events.emit("answer", uid, intent=plan.intent.name, **_jsonable(plan.answer))
+            hold = [a for a in plan.actions if a.device in engine.devices and engine.devices[a.device].confirm]
+            go = [a for a in plan.actions if a not in hold]
+            name = plan.intent.name or ""
+            if go:
+                self.dispatch.queue(uid, name, go, plan.effects, received)
+            if hold:
+                held += hold
+                names.append(name)
+                held_fx.update({d: plan.effects[d] for d in {a.device for a in hold} if d in plan.effects})
         if held:
+            name = "+".join(dict.fromkeys(names))
             now = self.clock()
-            pending = Pending(uid, plan.intent.text, name, held, now + self.confirm.window,
-                              {d: plan.effects[d] for d in {a.device for a in held} if d in plan.effects},
-                              asked_at=now, area=area)
+            pending = Pending(uid, plans.intent.text if isinstance(plans, Plan) else plans[0].intent.text, name,
+                              held, now + self.confirm.window, held_fx, asked_at=now, area=area)
             replaced = self.confirm.ask(pending)
             if replaced is not None:
                 self._confirm_dropped(replaced, "confirm-superseded", "a newer question replaced it")
@@ -444,6 +462,12 @@ class Daemon:
 
 _CONNECTION = ("host", "port", "keepalive", "client_id", "username", "password", "password_file", "tls",
                "protocol", "reconnect_min", "reconnect_max")
+
+
+def _command(plan: Plan) -> dict[str, Any]:
+    i = plan.intent
+    return {"intent": i.name, "targets": list(i.targets), "slots": _jsonable(i.slots), "engine": i.engine,
+            "confidence": i.confidence, "actions": [a.as_json() for a in plan.actions]}
 
 
 def _jsonable(value: Any) -> Any:

@@ -1,19 +1,48 @@
-"""One speaker's conversation outside the daemon (``parse --session``, ``eval`` conversations).
+"""Planning the commands of one utterance in order, and one speaker's conversation outside
+the daemon (``parse --session``, ``eval`` conversations).
 
-Plans each command against a simulated state: what the agent's own earlier commands
-should have left behind (no device reports back here), so "louder" after "set the volume
-to 30" and "undo that" behave as they would in the daemon after the devices confirmed.
+Each command is planned against the state the commands before it should leave behind
+("turn on the lamp and make it brighter" steps from on). A :class:`Session` keeps that
+simulated state between utterances (no device reports back there), so "louder" after "set
+the volume to 30" and "undo that" behave as they would in the daemon.
 """
 
 from __future__ import annotations
 
-from typing import Any, Hashable
+from typing import Any, Hashable, Sequence
 
 from .actions import ActionPlanner, Plan
 from .config import Config
 from .dialogue import Dialogue, Reading
+from .messages import Intent
 from .state import StateStore
 from .understand import Understander
+
+
+def plan_in_order(planner: ActionPlanner, state: StateStore, commands: Sequence[Intent], now: float, *,
+                  keep: bool) -> tuple[list[Plan], dict[str, dict[str, Any]]]:
+    """``(plans, before)``: one plan per command, each seeing its predecessors' effects, and
+    what every target was before the first. ``keep=False`` leaves ``state`` as it was (the
+    daemon's dispatcher records the effects when it queues the actions)."""
+    touched = {t for c in commands for t in c.targets}
+    saved = {d: dict(state.assumed[d]) for d in touched if d in state.assumed}
+    before: dict[str, dict[str, Any]] = {}
+    plans: list[Plan] = []
+    token = object()
+    for command in commands:
+        for ident in command.targets:
+            before.setdefault(ident, state.get(ident))
+        plan = planner.plan_full(command)
+        for ident, effect in plan.effects.items():
+            state.assume(ident, effect, token, now)
+        plans.append(plan)
+    if not keep:
+        for ident in touched:
+            if ident in saved:
+                state.assumed[ident] = saved[ident]
+            else:
+                state.assumed.pop(ident, None)
+    return plans, before
 
 
 class Session:
@@ -25,14 +54,6 @@ class Session:
     def say(self, text: str, *, area: str | None = None, site: Hashable = None,
             now: float = 0.0) -> tuple[Reading, list[Plan]]:
         reading = self.dialogue.read(text, area=area, site=site, now=now)
-        before: dict[str, dict[str, Any]] = {}
-        plans: list[Plan] = []
-        for n, command in enumerate(reading.commands):
-            for ident in command.targets:
-                before.setdefault(ident, self.state.get(ident))
-            plan = self.planner.plan_full(command)
-            for ident, effect in plan.effects.items():
-                self.state.assume(ident, effect, (now, n), now)
-            plans.append(plan)
+        plans, before = plan_in_order(self.planner, self.state, reading.commands, now, keep=True)
         self.dialogue.remember(reading, plans, before, area=area, site=site, now=now)
         return reading, plans
