@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from .devices import TYPES
+from .devices import FEATURES, READ_ONLY, TYPES
 from .errors import ConfigError
 from .yamlsrc import Node, NodeList, load_yaml
 
@@ -224,6 +224,10 @@ class Device:
     max: float | None = None
     unit: str = "C"
     """Temperature unit the device expects: ``C`` or ``F``."""
+    features: tuple[str, ...] | None = None
+    """What the device can do beyond on/off (:data:`agent.devices.FEATURES`); None: all its type can."""
+    source: str | None = None
+    """Where ``voice-agent import`` found it (``zigbee2mqtt:0x00158d.../humidity``): re-imports match on it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,13 +272,17 @@ class Config:
     devices: tuple[Device, ...]
     understanding: UnderstandingConfig
     sections: dict[str, Any] = field(default_factory=dict)
-    """Raw settings of the optional stages (``audio``, ``asr``, ``activation``, ``service``),
-    each validated by the module that owns it."""
+    """Raw settings of the optional stages (``audio``, ``asr``, ``activation``, ``service``,
+    ``discovery``, ``homeassistant``), each validated by the module that owns it."""
 
 
 _ID = re.compile(r"^[^\s\x00-\x1f/#+]([^\x00-\x1f/#+]*[^\s\x00-\x1f/#+])?$")
 _TOP = ("site", "area", "language", "mqtt", "intents", "floors", "areas", "devices",
-        "understanding", "audio", "asr", "activation", "service")
+        "understanding", "audio", "asr", "activation", "service", "discovery", "homeassistant")
+
+
+_SECTIONS = ("audio", "asr", "activation", "service", "discovery", "homeassistant")
+"""Optional stages' sections, each validated by the module that owns it."""
 
 
 def _read_mqtt(r: Reader, site: str) -> MqttConfig:
@@ -317,14 +325,14 @@ def _read_intent_ttl(r: Reader) -> dict[str, float]:
     return {name: r.get(name, float, 10.0, minimum=0.1, maximum=86400) for name in list(r.node)}
 
 
-def _read_device_mqtt(r: Reader) -> DeviceMqtt:
+def _read_device_mqtt(r: Reader, read_only: bool = False) -> DeviceMqtt:
     style = r.get("style", str, "zigbee2mqtt", choices=STYLES)
     topic = r.get("topic", str, "")
     state_topic = r.get("state_topic", str, "")
     options = {k: v for k, v in r.node.items() if k not in ("style", "topic", "state_topic")}
     if style == "template" and not options.get("actions"):
         r.problem("a template device needs 'actions': {intent: {topic: ..., payload: ...}}")
-    if style != "template" and not topic:
+    if style != "template" and not topic and not (read_only and state_topic):
         r.problem(f"{style} devices need a 'topic'", "topic")
     return DeviceMqtt(style or "zigbee2mqtt", topic or "", state_topic or "", dict(options))
 
@@ -415,7 +423,15 @@ def parse_config(data: Any, path: Path) -> Config:
         area = d.get("area", str, None)
         if area is not None and area not in area_ids:
             d.problem(f"unknown area {area!r}{suggest(area, area_ids)}; define it under 'areas'", "area")
-        mqtt_cfg = _read_device_mqtt(d.sub("mqtt")) if d.has("mqtt") else None
+        mqtt_cfg = _read_device_mqtt(d.sub("mqtt"), dtype in READ_ONLY) if d.has("mqtt") else None
+        features = None
+        if d.has("features"):
+            features = d.strings("features")
+            allowed = FEATURES.get(dtype or "", ())
+            for f in features:
+                if f not in allowed:
+                    d.problem(f"unknown feature {f!r} for a {dtype}{suggest(f, allowed)}; "
+                              f"one of: {', '.join(allowed) or '(none: remove features)'}", "features")
         unit = d.get("unit", str, "C", choices=("C", "F"))
         devices.append(Device(
             id=did, name=d.get("name", str, None) or did, type=dtype or "switch",
@@ -423,6 +439,7 @@ def parse_config(data: Any, path: Path) -> Config:
             confirm=d.get("confirm", bool, False), ttl=d.get("ttl", float, None, minimum=0.1),
             rate_limit=d.get("rate_limit", float, 0.0, minimum=0.0),
             min=d.get("min", float, None), max=d.get("max", float, None), unit=unit or "C",
+            features=features, source=d.get("source", str, None),
         ))
         d.done()
 
@@ -435,8 +452,8 @@ def parse_config(data: Any, path: Path) -> Config:
                               minimum=0.0, maximum=3600.0),
     )
     u.done()
-    sections = {k: data[k] for k in ("audio", "asr", "activation", "service") if k in data}
-    r.done(extra_ok=("audio", "asr", "activation", "service"))
+    sections = {k: data[k] for k in _SECTIONS if k in data}
+    r.done(extra_ok=_SECTIONS)
     if problems:
         raise ConfigError(problems)
     return Config(path=path, site=site, area=site_area, language=language, mqtt=mqtt,

@@ -88,3 +88,19 @@ TYPES: dict[str, DeviceType] = {t.name: t for t in (
 )}
 
 READ_ONLY = frozenset({"sensor", "binary_sensor", "person"})
+
+FEATURES: dict[str, tuple[str, ...]] = {
+    "light": ("brightness", "color", "color_temp"),
+    "cabin_light": ("brightness", "color", "color_temp"),
+    "cover": ("position",),
+    "valve": ("position",),
+    "media_player": ("volume",),
+}
+"""``features:`` a device of each type may list; a device that lists them can do only those
+(a light with ``features: [brightness]`` is never sent a colour)."""
+
+NEEDS: dict[str, str] = {
+    "set_brightness": "brightness", "brightness_up": "brightness", "brightness_down": "brightness",
+    "set_position": "position", "set_volume": "volume", "volume_up": "volume", "volume_down": "volume",
+}
+"""Intent -> the feature it needs (``set_color`` needs ``color``, or ``color_temp`` for whites)."""

@@ -15,6 +15,7 @@ import logging
 from typing import Any
 
 from .config import Config, Device
+from .errors import ConfigError
 from .payloads import style_of
 
 log = logging.getLogger(__name__)
@@ -29,12 +30,16 @@ class StateStore:
     def __init__(self, config: Config) -> None:
         self.routes: dict[str, list[Device]] = {}
         self.device_ids = frozenset(d.id for d in config.devices)
+        problems: list[str] = []
         for d in config.devices:
             if d.mqtt is None:
                 continue
+            problems += getattr(style_of(d), "check", lambda _d: [])(d)
             for topic in style_of(d).state_topics(d):
                 if topic and "\x00" not in topic:
                     self.routes.setdefault(topic, []).append(d)
+        if problems:
+            raise ConfigError([f"{config.path}: {p}" for p in problems])
         self.reported: dict[str, dict[str, Any]] = {}
         self.assumed: dict[str, dict[str, tuple[Any, object]]] = {}
         self.changed: dict[str, float] = {}

@@ -67,6 +67,9 @@ def json_state(device: Device, obj: dict[str, Any], *, brightness_scale: int,
                keys: dict[str, str] | None = None) -> dict[str, Any]:
     """The common JSON state shape (zigbee2mqtt, Home Assistant's JSON schema, templates)."""
     keys = keys or {}
+    if device.type in ("sensor", "binary_sensor"):  # a reading, under its own key (see readings)
+        from .readings import json_reading  # readings builds on this module's helpers
+        return json_reading(device, obj)
     out: dict[str, Any] = {}
     state_key = keys.get("state", "state")
     if state_key in obj and isinstance(obj[state_key], (str, bool, int)):
@@ -102,6 +105,4 @@ def json_state(device: Device, obj: dict[str, Any], *, brightness_scale: int,
             out["color"] = convert.nearest_color(rgb)  # type: ignore[arg-type]
     if "muted" in obj and isinstance(obj["muted"], bool):
         out["muted"] = obj["muted"]
-    if device.type == "sensor" and "value" in obj:
-        out["value"] = obj["value"] if isinstance(obj["value"], (int, float, str)) else str(obj["value"])
     return out

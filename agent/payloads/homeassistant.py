@@ -6,7 +6,10 @@ The device ``topic`` is the command topic. Values go to their own topics when gi
 (``h,s``), ``xy_topic`` (``x,y``), ``color_temp_topic`` (mireds), ``position_topic``,
 ``temperature_topic``, ``volume_topic`` (0-``volume_scale``), ``mode_topic`` (climate
 on/off as ``on_mode``/``off``). Any plain payload can be overridden: ``payload_open: "UP"``.
-State: ``state_topic`` (plain or JSON) and ``<value>_state_topic`` for single values.
+State: ``state_topic`` (plain or JSON) and ``<value>_state_topic`` for single values;
+``value_template`` (``{{ value_json.temperature }}``, see :mod:`.value_template`) picks the
+state out of the message, ``state_on``/``state_closed``/``state_locked``... name the device's
+own state payloads; sensors read ``value_key`` or their class's key (:mod:`.readings`).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import Any
 
 from ..config import Device
 from . import Out, Unsupported, convert, dumps, loads_object
+from . import readings, value_template
 from .common import json_state, number, tidy, word_state
 from .zigbee2mqtt import color_body
 
@@ -120,7 +124,8 @@ def _json_command(device: Device, intent: str, values: dict[str, Any]) -> list[O
 
 def command_topics(device: Device, intents: tuple[str, ...]) -> set[str]:
     opts = device.mqtt.options
-    return {device.mqtt.topic} | {str(opts[k]) for k in VALUE_TOPICS if opts.get(k)}
+    own = {device.mqtt.topic} if device.mqtt.topic else set()  # a sensor has only a state topic
+    return own | {str(opts[k]) for k in VALUE_TOPICS if opts.get(k)}
 
 
 def state_topics(device: Device) -> tuple[str, ...]:
@@ -139,7 +144,44 @@ def parse_state(device: Device, topic: str, text: str) -> dict[str, Any]:
             if name == "volume":
                 return {name: convert.half_up(value * 100.0 / float(opts.get("volume_scale", 100)))}
             return {name: tidy(value)}
+    if opts.get("value_template"):
+        value = value_template.parse(str(opts["value_template"])).apply(text)
+        if device.type in ("sensor", "binary_sensor"):
+            return readings.reading(device, value)
+        return _words(device, str(value))
+    if device.type in ("sensor", "binary_sensor") and not text.lstrip().startswith("{"):
+        return readings.reading(device, text.strip())
     obj = loads_object(text)
     if obj is None:
-        return word_state(device, text)
+        return _words(device, text)
     return json_state(device, obj, brightness_scale=int(opts.get("brightness_scale", 255)))
+
+
+STATE_WORDS = {"state_on": "on", "state_off": "off", "state_open": "open", "state_closed": "closed",
+               "state_opening": "opening", "state_closing": "closing", "state_stopped": "stopped",
+               "state_locked": "locked", "state_unlocked": "unlocked", "state_locking": "locking",
+               "state_unlocking": "unlocking", "state_jammed": "jammed"}
+"""Options naming a device's own state payloads (discovery's ``stat_on``, ``stat_clsd`` ...)."""
+
+
+def _words(device: Device, text: str) -> dict[str, Any]:
+    opts = device.mqtt.options
+    for key, canon in STATE_WORDS.items():
+        if key in opts and text.strip() == str(opts[key]):
+            return {"state": canon}
+    for intent, canon in (("turn_on", "on"), ("turn_off", "off")):
+        if f"payload_{intent}" in opts and text.strip() == str(opts[f"payload_{intent}"]):
+            return {"state": canon}
+    return word_state(device, text)
+
+
+def check(device: Device) -> list[str]:
+    """Problems with this device's state settings (a value template beyond what is evaluated)."""
+    template = device.mqtt.options.get("value_template")
+    if template is None:
+        return []
+    try:
+        value_template.parse(str(template))
+    except ValueError as exc:
+        return [f"devices[{device.id}].mqtt.value_template: {exc}; give 'value_key' or a simpler template"]
+    return []

@@ -4,7 +4,8 @@ shutters with ``ShutterOpen``/``ShutterClose``/``ShutterStop``/``ShutterPosition
 State arrives on ``stat/<topic>/RESULT`` and ``tele/<topic>/STATE`` (JSON) and
 ``stat/<topic>/POWER`` (plain). Options: ``relay`` (POWER<n>, default the only relay),
 ``shutter`` (shutter number, default 1), ``cmnd_prefix``/``stat_prefix``/``tele_prefix``,
-``white_as`` (``color_temp`` or ``rgb``).
+``white_as`` (``color_temp`` or ``rgb``). Sensors read ``tele/<topic>/SENSOR``: ``value_key``
+(``AM2301.Temperature``) or their class's key in the first sensor that has it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from ..config import Device
 from . import Out, Unsupported, convert, loads_object
 from .common import number, word_state
+from .readings import tasmota_reading
 
 _COVERS = ("cover", "window", "sunroof", "valve")
 
@@ -76,12 +78,18 @@ def state_topics(device: Device) -> tuple[str, ...]:
     opts = device.mqtt.options
     power, _, topic = _names(device)
     stat, tele = opts.get("stat_prefix", "stat"), opts.get("tele_prefix", "tele")
+    if device.type in ("sensor", "binary_sensor"):
+        return (f"{tele}/{topic}/SENSOR",)
     return (f"{stat}/{topic}/RESULT", f"{stat}/{topic}/{power}", f"{tele}/{topic}/STATE")
 
 
 def parse_state(device: Device, topic: str, text: str) -> dict[str, Any]:
     power, shutter, _ = _names(device)
     obj = loads_object(text)
+    if device.type in ("sensor", "binary_sensor"):
+        if obj is None:
+            raise ValueError("Tasmota SENSOR is not a JSON object")
+        return tasmota_reading(device, obj)
     if obj is None:
         if topic.endswith("/" + power):
             return word_state(device, text)

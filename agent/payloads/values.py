@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..config import Device
+from ..devices import NEEDS
 from . import Unsupported, convert
 
 STEPS = {"brightness": 20.0, "volume": 10.0, "temperature": 1.0}
@@ -32,6 +33,9 @@ def _tidy(value: float) -> int | float:
 def prepare(device: Device, intent: str, slots: dict[str, Any],
             current: dict[str, Any] | None) -> tuple[dict[str, Any], dict[str, Any]]:
     """``(values, effects)`` for one device; :class:`Unsupported` when it cannot be done."""
+    can = device.features
+    if can is not None and NEEDS.get(intent) and NEEDS[intent] not in can:
+        raise Unsupported(_cannot(device, NEEDS[intent]))
     cur = current or {}
     v: dict[str, Any] = {}
     fx: dict[str, Any] = {}
@@ -72,6 +76,11 @@ def prepare(device: Device, intent: str, slots: dict[str, Any],
         h, s = convert.rgb_to_hs(rgb)
         x, y = convert.rgb_to_xy(rgb)
         kelvin = convert.kelvin_of(name)
+        if can is not None:
+            if kelvin and "color_temp" not in can and "color" not in can or not kelvin and "color" not in can:
+                raise Unsupported(_cannot(device, "color" if not kelvin else "color_temp"))
+            if kelvin and "color_temp" not in can:
+                kelvin = None  # a white on a colour-only light is sent as a colour
         v.update(color=name, rgb=rgb, r=rgb[0], g=rgb[1], b=rgb[2], hue=h, saturation=s, x=x, y=y,
                  kelvin=kelvin, mired=convert.kelvin_to_mired(kelvin) if kelvin else None)
         fx.update(color=name, rgb=rgb, state="on")
@@ -111,3 +120,13 @@ def prepare(device: Device, intent: str, slots: dict[str, Any],
         if "volume" in v:
             fx["volume"] = v["volume"]
     return v, fx
+
+
+_WHAT = {"brightness": "be dimmed", "color": "show colours", "color_temp": "change its white",
+         "position": "stop part way (only open and close)", "volume": "change its volume"}
+
+
+def _cannot(device: Device, feature: str) -> str:
+    """Why ``device`` cannot do what needs ``feature`` ("cannot show colours; it does: brightness")."""
+    has = ", ".join(device.features or ()) or "on/off only"
+    return f"cannot {_WHAT.get(feature, feature)}; it does: {has}"
