@@ -135,3 +135,48 @@ def test_eval_names_typos_in_the_cases_instead_of_scoring_them(tmp_path):
     assert r.returncode == 78
     assert f"{cases}:2: unknown intent 'turn_onn' (did you mean 'turn_on'?)" in err
     assert f"{cases}:3: unknown device 'light.kitchn' (did you mean 'light.kitchen'?)" in err
+
+
+def test_parse_lists_every_command_and_session_reads_follow_ups():
+    r = run("parse", "-c", DEMO, "turn off the tv and dim the lights", "turn it off")
+    first, alone = [json.loads(l) for l in r.stdout.decode().splitlines()]
+    assert [c["intent"] for c in first["commands"]] == ["turn_off", "brightness_down"]
+    assert first["intent"] == "turn_off" and first["targets"] == ["media.tv"]   # the first command
+    assert first["actions"] == first["commands"][0]["actions"]
+    assert set(first["commands"][1]) == {"intent", "targets", "slots", "engine", "actions"}
+    assert alone["intent"] is None and alone["commands"] == []   # without --session: no "it"
+    r = run("parse", "-c", DEMO, "--session", "--stdin",
+            stdin=b"set the bedroom lamp to 30 percent\nset it to 80 percent\nundo that\n"
+                  b"close the blinds and turn off the big light\n")
+    lines = [json.loads(l) for l in r.stdout.decode().splitlines()]
+    assert [l["intent"] for l in lines] == ["set_brightness", "set_brightness", "set_brightness", "close"]
+    assert lines[2]["actions"] == lines[0]["actions"] and lines[2]["engine"] == "context"
+    assert lines[3]["unknown"][0]["text"] == "turn off big light"
+    assert b"not understood part 'turn off big light'" in r.stderr
+
+
+def test_eval_scores_conversations_and_counts_wrong_commands(tmp_path):
+    cases = tmp_path / "talk.yaml"
+    cases.write_text(textwrap.dedent("""
+        area: kitchen
+        cases:
+          - text: turn off the tv and the lights
+            commands:
+              - {intent: turn_off, targets: [media.tv]}
+              - {intent: turn_off, targets: [light.kitchen, light.counter]}
+          - conversation:
+              - {text: turn on the bedroom lamp, intent: turn_on}
+              - {text: and the hallway light too, commands: [{intent: turn_on, targets: [light.hallway]}]}
+              - {text: turn it off, after: 40, intent: null}
+          - conversation:
+              - {text: turn on the bedroom lamp, intent: turn_on}
+              - {text: turn it off, intent: turn_on}
+        """))
+    r = run("eval", "-c", DEMO, str(cases))
+    out = r.stdout.decode()
+    assert "2/3 correct (66.7%); 1 wrong command(s)" in out, out
+    assert "talk.yaml:14: 'turn it off': intent turn_off (want turn_on)" in out
+    assert r.returncode == 1
+    cases.write_text("cases:\n  - conversation:\n      - {text: hi, commands: [{targets: [light.kitchen]}]}\n")
+    r = run("eval", "-c", DEMO, str(cases))
+    assert r.returncode == 78 and b"intent: required key is missing" in r.stderr

@@ -1,0 +1,123 @@
+"""Score compound commands, follow-ups and undo on the project's own development set, and
+time a two-command utterance on a 200-device home.
+
+    .venv/bin/python benchmarks/conversations.py [--misses] [--ha ../shared/datasets/ha-intents-en]
+
+Prints, per config (demo home, vehicle): cases exactly right (every command's intent,
+targets and slots, every turn of a conversation) and *wrong actions* (commands given that
+were not expected). Then the parse latency (templates, the path the daemon takes) of
+two-command utterances on benchmarks/ha_home.yaml grown to 200 devices, and, with --ha, the
+Home Assistant intent tests read through the same conversation reader (first command).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from agent.commands.eval import check_cases, read_cases, score_case  # noqa: E402
+from agent.config import load_config  # noqa: E402
+from agent.dialogue import Dialogue  # noqa: E402
+from agent.understand import TemplateEngine  # noqa: E402
+
+SETS = (("config/demo.yaml", "benchmarks/conversations_home.yaml"),
+        ("config/vehicle.yaml", "benchmarks/conversations_vehicle.yaml"))
+
+TWO = (
+    "turn off the {a} and turn on the {b}",
+    "turn on the {a} and the {b}",
+    "turn off the {a} then turn off the {b}",
+    "switch on the {a}, then switch off the {b}",
+)
+
+
+def dev_set(show: bool) -> tuple[int, int, int]:
+    total = right = wrong = 0
+    for config_path, cases_path in SETS:
+        config = load_config(HERE.parent / config_path)
+        engine = TemplateEngine(config)
+        cases, area = read_cases(HERE.parent / cases_path)
+        check_cases(cases, area, config, set(engine.intents.intents), Path(cases_path))
+        ok = bad = 0
+        for case in cases:
+            outcome = score_case(case, config, engine, area, Path(cases_path))
+            ok += not outcome.misses
+            bad += outcome.wrong_actions
+            if show:
+                for line in outcome.misses:
+                    print(line)
+        turns = sum(len(c.turns) for c in cases)
+        print(f"{cases_path}: {ok}/{len(cases)} exact ({100 * ok / len(cases):.1f}%), "
+              f"{bad} wrong action(s); {sum(c.conversation for c in cases)} conversations, {turns} turns")
+        total += len(cases)
+        right += ok
+        wrong += bad
+    return total, right, wrong
+
+
+def latency(size: int) -> None:
+    from ha_intents import grown_home
+    big = grown_home(HERE / "ha_home.yaml", size)
+    dialogue = Dialogue(TemplateEngine(big))
+    names = [d.name.lower() for d in big.devices if d.type in ("light", "switch", "fan")]
+    texts = [t.format(a=names[i], b=names[-1 - i]) for i in range(0, len(names) // 2, 3) for t in TWO]
+    two = 0
+    for text in texts:  # warm caches; check they are compounds
+        two += len(dialogue.read(text).commands) == 2
+    times = []
+    for _ in range(3):
+        for text in texts:
+            t0 = time.perf_counter()
+            dialogue.read(text)
+            times.append((time.perf_counter() - t0) * 1000)
+    times.sort()
+    print(f"two-command parse on a {len(big.devices)}-device home: {two}/{len(texts)} read as two commands; "
+          f"{len(times)} parses: p50 {statistics.median(times):.3f} ms, "
+          f"p95 {times[int(0.95 * len(times)) - 1]:.3f} ms")
+
+
+def ha(data: Path) -> None:
+    import yaml
+    from ha_intents import IN_SCOPE, VALUE_SLOTS, gold_intent, gold_targets
+    fx = yaml.safe_load((data / "_fixtures.yaml").read_text())
+    cases = [json.loads(line) for line in (data / "tests_en.jsonl").open()]
+    cases = [c for c in cases if c["intent"] in IN_SCOPE]
+    config = load_config(HERE / "ha_home.yaml")
+    dialogue = Dialogue(TemplateEngine(config))
+    area_ids = {a.name: a.id for a in config.areas}
+    ok = 0
+    for case in cases:
+        targets = gold_targets(case, fx)
+        want_slots = {VALUE_SLOTS[k]: v for k, v in case["slots"].items() if k in VALUE_SLOTS}
+        ctx = (case.get("context") or {}).get("area")
+        got = dialogue.read(case["text"], area=area_ids.get(ctx) if ctx else None).first
+        slots = {k: v for k, v in got.slots.items() if k in VALUE_SLOTS.values()}
+        ok += (got.name is None) if not targets else (
+            got.name in gold_intent(case, targets) and set(got.targets) == targets and slots == want_slots)
+    print(f"ha-intents-en through the conversation reader: {ok}/{len(cases)} = {100 * ok / len(cases):.1f}%")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--misses", action="store_true", help="print every miss")
+    ap.add_argument("--size", type=int, default=200, help="devices in the latency home")
+    ap.add_argument("--ha", type=Path, default=None, help="ha-intents-en folder (optional)")
+    args = ap.parse_args()
+    sys.path.insert(0, str(HERE))
+    total, right, wrong = dev_set(args.misses)
+    print(f"development set: {right}/{total} exact ({100 * right / total:.1f}%), {wrong} wrong action(s)")
+    latency(args.size)
+    if args.ha is not None:
+        ha(args.ha)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
