@@ -140,6 +140,11 @@ class Gate:
         else:
             self._set(IDLE, "done")
 
+    def mute(self) -> None:
+        """The microphone was muted: whatever was being listened for is dropped."""
+        self._deadline = None
+        self._set(IDLE, "muted")
+
     def tick(self, now: float) -> None:
         """Time passed: a listening state nobody spoke into times out."""
         if self.state == LISTENING and self._deadline is not None and now >= self._deadline:

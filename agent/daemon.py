@@ -24,6 +24,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from paho.mqtt.client import topic_matches_sub
+
 from .actions import ActionPlanner, Plan
 from .config import Config
 from .errors import AgentError, InputRejected
@@ -111,6 +113,12 @@ class Daemon:
         self._tasks: tuple[asyncio.Task, ...] = ()
         self.handlers: dict[str, Callable[[bytes, bool], None]] = {}
         """Extra topics to subscribe to and their handlers (push-to-talk: agent/audio/hearing.py)."""
+        self.watchers: dict[str, Callable[[str, bytes, bool], None]] = {}
+        """Subscriptions with wildcards and their handlers, given the topic (agent/discovery/live.py)."""
+        self.on_connect: list[Callable[[], None]] = []
+        """Called on every (re)connection (agent/discovery/announce.py publishes its configs)."""
+        self.config_filter: Callable[[Config], Config] = lambda c: c
+        """Applied to every config :meth:`reload` is given (live discovery adds its devices)."""
 
     # ------------------------------------------------------------------ inputs
     def submit(self, item: Transcript | str, area: str | None = None) -> None:
@@ -198,6 +206,7 @@ class Daemon:
     async def reload(self, config: Config) -> None:
         """Build everything for ``config`` first; swap only when that worked (else raise)."""
         assert self.loop is not None
+        config = self.config_filter(config)
         engine = await self.loop.run_in_executor(self._executor, Engine, config)
         if self.engine is not None:
             engine.state.carry_over(self.engine.state)
@@ -243,7 +252,7 @@ class Daemon:
 
     def _subscriptions(self) -> set[str]:
         assert self.engine is not None
-        return set(self.engine.state.topics()) | {self.topics.text_in} | set(self.handlers)
+        return set(self.engine.state.topics()) | {self.topics.text_in} | set(self.handlers) | set(self.watchers)
 
     # ------------------------------------------------------------------ MQTT link (loop thread)
     def mqtt_connected(self) -> None:
@@ -251,6 +260,8 @@ class Daemon:
         log.info("connected to %s:%s", self.mqtt.cfg.host, self.mqtt.cfg.port)
         self.events.flush()
         self.dispatch.kick.set()
+        for hook in self.on_connect:
+            hook()
         self._status()
 
     def mqtt_disconnected(self, reason: str) -> None:
@@ -271,6 +282,9 @@ class Daemon:
         if topic in self.handlers:
             self.handlers[topic](payload, retained)
             return
+        for sub, watcher in self.watchers.items():
+            if topic_matches_sub(sub, topic):
+                watcher(topic, payload, retained)
         if self.engine is not None:
             self.engine.state.feed(topic, payload, self.clock())
 

@@ -65,6 +65,8 @@ class Listener:
         self._now = 0.0
         self._ptt: list[bool] = []
         self.loaded = False
+        self.muted = False
+        """While True, microphone audio is dropped before the wake spotter or recogniser hear it."""
 
     async def load(self) -> None:
         if not self.loaded:
@@ -77,6 +79,22 @@ class Listener:
     def push_to_talk(self, pressed: bool) -> None:
         self._ptt.append(pressed)
 
+    def set_muted(self, muted: bool) -> None:
+        """Mute or unmute the microphone (on the loop; the Home Assistant mute switch)."""
+        self.muted = muted
+
+    async def _drop(self) -> None:
+        """Muted mid-utterance: forget it; nothing of it is recognised."""
+        self.endpointer.reset()
+        self._segment = []
+        if self._spotting:
+            self._spotting = False
+            await self.wake.finish()
+        if self._command:
+            self._command = False
+            await self.asr.finish()
+        self.gate.mute()
+
     async def run(self, out: asyncio.Queue[Transcript]) -> None:
         """Put every command's transcript into ``out`` until the source ends."""
         async for u in self.utterances():
@@ -87,6 +105,11 @@ class Listener:
         self.emit("state", {"state": self.gate.state, "why": "start"})
         async for chunk in self.source.chunks():
             self._now = chunk.timestamp
+            if self.muted:
+                self._ptt.clear()
+                if self.endpointer.in_speech or self._command or self._spotting or self.gate.state != "idle":
+                    await self._drop()
+                continue
             for pressed in self._ptt:
                 if pressed:
                     self.gate.press(self._now)

@@ -20,6 +20,8 @@ from ._common import add_config_arg, config_from
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("check", help="validate the config and intent files and print a summary")
     add_config_arg(p)
+    p.add_argument("--offline", action="store_true",
+                   help="with discovery: do not ask the broker what it would add now")
     p.set_defaults(func=run)
 
 
@@ -51,6 +53,10 @@ def runtime_problems(config: Config, intents: IntentSet, engine: TemplateEngine)
         from ..audio.settings import read_audio
         attempt(lambda: read_audio(config))
         attempt(lambda: build_asr(config, read_asr(config), engine))
+    if "discovery" in sections or "homeassistant" in sections:
+        from ..discovery.settings import read_announce, read_discovery
+        attempt(lambda: read_discovery(config))
+        attempt(lambda: read_announce(config))
     if config.understanding.slm.enabled:
         from ..slm.models import find_gguf
         attempt(lambda: find_gguf(config.understanding.slm.model))
@@ -78,4 +84,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"  confirmation required for: {', '.join(confirm)}")
     if no_mqtt:
         print(f"  note: no mqtt settings (understood but nothing is published) for: {', '.join(no_mqtt)}")
+    from ..discovery.preview import check_lines
+    for line in check_lines(config, broker=not getattr(args, "offline", False)):
+        print(line)
     return 0

@@ -98,6 +98,8 @@ def run(args: argparse.Namespace) -> int:
             raise SystemExit("voice-agent run: --text and --audio - both want stdin; choose one")
         from ..audio.hearing import attach
         hearing = attach(daemon, config, mic=args.mic, audio=args.audio)
+    from ..discovery.wiring import attach_discovery
+    attach_discovery(daemon, config, hearing)  # live device sync, the agent's own Home Assistant entities
     if args.text:
         threading.Thread(target=_read_stdin, args=(daemon,), name="stdin", daemon=True).start()
 

@@ -45,6 +45,8 @@ class Observed:
     live: list[dict[str, Any]] = field(default_factory=list)
     broker_error: str = ""
     connected: bool = False
+    discovery: dict[str, Any] | None = None
+    """The retained ``<prefix>/<site>/discovery`` document: what live discovery added."""
 
 
 class _Listener:
@@ -70,6 +72,12 @@ class _Listener:
         text = payload.decode("utf-8", "replace")
         if topic == self.topics.availability:
             self.seen.availability = text.strip()
+        elif topic == f"{self.topics.base}/discovery":
+            try:
+                doc = json.loads(text) if text else None
+            except ValueError:
+                return
+            self.seen.discovery = doc if isinstance(doc, dict) else None
         elif topic == self.health_topic:
             try:
                 doc = json.loads(text) if text else None
@@ -155,6 +163,12 @@ def report(config: Config, seen: Observed, healthy: bool, problems: list[str], n
         counts = h.get("counts") or {}
         if counts:
             lines.append("  events since start: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    if seen.discovery is not None:
+        d = seen.discovery
+        added = [str(x) for x in d.get("added") or ()]
+        lines.append(f"  discovery from {', '.join(map(str, d.get('from') or ()))}: {len(added)} device(s) added"
+                     + (f": {', '.join(added[:40])}" + (" ..." if len(added) > 40 else "") if added else "")
+                     + (f"; {len(d['skipped'])} skipped" if d.get("skipped") else ""))
     live = Counter(e.get("kind") for e in seen.live)
     lines.append(f"  live events in {wait:g}s: " + (", ".join(f"{k} {v}" for k, v in sorted(live.items())) or "none"))
     for e in seen.live:
@@ -179,7 +193,7 @@ def run(args: argparse.Namespace) -> int:
     healthy, problems = assess(seen, now, args.wait)
     if args.json:
         emit({"healthy": healthy, "problems": problems, "availability": seen.availability,
-              "health": seen.health, "live": seen.live})
+              "health": seen.health, "live": seen.live, "discovery": seen.discovery})
     else:
         for line in report(config, seen, healthy, problems, now, args.wait):
             print(line)

@@ -174,7 +174,7 @@ def overlay(data: dict[str, Any], found: list[Found]) -> tuple[dict[str, Any], l
     (by source or topic) added: what the daemon runs with under ``discovery:``. The user's
     entries are never changed. Returns the copy and the ids added."""
     out = dict(data)
-    out["areas"] = [dict(a) if isinstance(a, dict) else a for a in data.get("areas") or ()]
+    out["areas"] = list(data.get("areas") or ())
     out["devices"] = list(data.get("devices") or ())
     sources = {str(d.get("source")) for d in out["devices"] if isinstance(d, dict) and d.get("source")}
     topics = {_topic_key(d.get("mqtt")) for d in out["devices"] if isinstance(d, dict)}
