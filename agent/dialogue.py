@@ -25,7 +25,7 @@ from typing import Any, Hashable
 from .actions import Plan
 from .compound import join, pieces
 from .conversation import DEFAULT_WINDOW, Change, Memory, Turn
-from .followup import OPPOSITE, Fragments, others, phrase_kind, ref_of, strip_too
+from .followup import OPPOSITE, Fragments, others, phrase_kind, ref_of, refers_back, strip_too
 from .messages import Intent
 from .registry import DeviceRef
 from .resolve import resolve
@@ -112,6 +112,11 @@ class Dialogue:
             reading = self._compound(text, parts, joints, turn, area)
             if reading is not None:
                 return reading
+        if refers_back(toks):
+            # the model does not know the conversation: what "it" is would be its guess
+            return Reading(text, reason=(f"'{text}' refers to an earlier command, but nothing said here in the "
+                                         f"last {self.memory.window:g} s fits it") if turn is None else
+                           f"could not apply '{text}' to the last command")
         got = self.understander.understand(text, area=area)
         return Reading(text, (got,) if got.understood else (), reason=got.reason)
 
@@ -156,8 +161,6 @@ class Dialogue:
                     last_parse = part
             out.append(part if part.intent is not None else _Part(parts[i]))
             i += step
-        if not any(p.intent is not None for p in out):
-            return None
         commands: list[Intent] = []
         unknown: list[tuple[str, str]] = []
         for part in out:
@@ -165,11 +168,14 @@ class Dialogue:
                 commands.append(part.intent)
                 continue
             said = " ".join(part.toks)
-            got = self.understander.understand(said, area=area)  # fuzzy names, the model
+            got = Intent(said, None, reason="it refers to an earlier command that does not fit") \
+                if refers_back(part.toks) else self.understander.understand(said, area=area)  # fuzzy, model
             if got.understood:
                 commands.append(got)
             else:
                 unknown.append((said, got.reason or "not understood"))
+        if not commands:
+            return None  # no part stands alone: maybe one command after all ("salt and pepper lamp")
         return Reading(text, tuple(commands), tuple(unknown))
 
     def _try(self, part: _Part, toks: tuple[str, ...], area: str | None, ref: DeviceRef | None) -> bool:

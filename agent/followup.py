@@ -67,6 +67,21 @@ def phrase_kind(toks: tuple[str, ...]) -> str | None:
     return _PHRASE.get(" ".join(toks))
 
 
+_PLURAL_REFS = frozenset({"them", "they", "those", "these"})
+_ACTS_ON = frozenset({"turn", "switch", "put", "set", "dim", "open", "close", "shut", "lock", "unlock", "pause",
+                      "stop", "start", "mute", "unmute", "brighten", "raise", "lower", "change", "send", "heat",
+                      "cool", "kill", "resume", "unpause", "dock", "colour", "color", "paint"})
+
+
+def refers_back(toks: tuple[str, ...]) -> bool:
+    """Does the utterance point at something said before ("turn it off", "them", "the
+    fan too")? Idioms where "it" is nobody ("make it warmer", "turn it up") do not."""
+    if strip_too(toks) != toks or not _PLURAL_REFS.isdisjoint(toks):
+        return True
+    return any(t == "it" and i > 0 and toks[i - 1] in _ACTS_ON and toks[i + 1:i + 2] not in (("up",), ("down",))
+               for i, t in enumerate(toks))
+
+
 def strip_too(toks: tuple[str, ...]) -> tuple[str, ...]:
     for tail in TOO:
         if len(toks) > len(tail) and toks[-len(tail):] == tail:
