@@ -76,6 +76,7 @@ class Dialogue:
         self.specs = templates.intents.intents
         self.fragments = Fragments(self.registry, self.specs)
         self.memory = memory if memory is not None else Memory(window)
+        self._memo: dict = {}
         templates.prepare_refs()  # the first follow-up must not pay for it
 
     # ------------------------------------------------------------------ reading
@@ -98,6 +99,14 @@ class Dialogue:
                 if commands or kind != "stop":
                     return Reading(text, tuple(commands), reason=why)
         ref = ref_of(turn.targets) if turn is not None else None
+        self._memo = {}
+        parts, joints = pieces(text, self.templates.names)
+        if 1 < len(parts) <= MAX_PARTS:
+            # every part a command of its own ("turn off the tv then open the blinds"): no
+            # need to try the whole as one command, which costs most with many devices
+            alone = self._standalone(parts, area, ref)
+            if alone is not None:
+                return Reading(text, alone)
         whole = self.templates.parse(toks, text, area, ref=ref, fuzzy=False)
         if not whole.intent.understood and strip_too(toks) != toks:
             whole = self.templates.parse(strip_too(toks), text, area, ref=ref, fuzzy=False)
@@ -107,7 +116,6 @@ class Dialogue:
             got = self.fragments.apply(turn.last, toks, text, area)
             if got is not None:
                 return Reading(text, (got,))
-        parts, joints = pieces(text, self.templates.names)
         if 1 < len(parts) <= MAX_PARTS:
             reading = self._compound(text, parts, joints, turn, area)
             if reading is not None:
@@ -130,12 +138,16 @@ class Dialogue:
         while i < len(parts):
             part = _Part(parts[i])
             step = 1
-            self._try(part, part.toks, area, ref)
+            # a part that only names a target is not tried alone first (with hundreds of
+            # devices that costs a millisecond, and it never stands alone)
+            bare = last_parse is not None and bool(self.fragments.readings(part.toks))
+            if not bare:
+                self._try(part, part.toks, area, ref)
             if part.intent is None and last_parse is not None:
                 # "turn off the tv and the lights": the verb said once, for both
                 pre, post = _around(last_parse)
-                for cand in (pre + part.toks + post, pre + part.toks):
-                    if cand != part.toks and self._try(part, cand, area, ref):
+                for cand in (pre + part.toks + post, pre + part.toks) + ((part.toks,) if bare else ()):
+                    if (cand != part.toks or bare) and self._try(part, cand, area, ref):
                         break
             if part.intent is None and last is not None:
                 got = self.fragments.apply(last, part.toks, " ".join(part.toks), area)
@@ -178,8 +190,25 @@ class Dialogue:
             return None  # no part stands alone: maybe one command after all ("salt and pepper lamp")
         return Reading(text, tuple(commands), tuple(unknown))
 
+    def _standalone(self, parts: list[tuple[str, ...]], area: str | None,
+                    ref: DeviceRef | None) -> tuple[Intent, ...] | None:
+        """Each part understood on its own, in order ("it" meaning the part before); else None."""
+        out: list[Intent] = []
+        for n, toks in enumerate(parts):
+            if n and self.fragments.readings(toks):
+                return None  # "... and the lights": a part that only names a target
+            part = _Part(toks)
+            if not self._try(part, toks, area, ref):
+                return None
+            out.append(part.intent)
+            ref = ref_of(part.intent.targets) or ref
+        return tuple(out)
+
     def _try(self, part: _Part, toks: tuple[str, ...], area: str | None, ref: DeviceRef | None) -> bool:
-        got = self.templates.parse(toks, " ".join(toks), area, ref=ref, fuzzy=False)
+        key = (toks, ref.ids if ref is not None else None)
+        got = self._memo.get(key)
+        if got is None:
+            got = self._memo[key] = self.templates.parse(toks, " ".join(toks), area, ref=ref, fuzzy=False)
         if got.intent.understood:
             part.intent, part.parse, part.toks_used = got.intent, got, toks
             return True
