@@ -78,6 +78,14 @@ class Memory:
         else:
             self._turns.pop(site, None)
 
+    def keep(self, old: "Memory", device_ids: frozenset[str] | set[str]) -> None:
+        """Take over ``old``'s conversations (config reload), except turns about devices that
+        no longer exist."""
+        for site, turn in old._turns.items():
+            ids = {t for c in turn.commands for t in c.targets}
+            if ids <= set(device_ids):
+                self._turns[site] = turn
+
     def forget(self, site: Hashable | None = None) -> None:
         """Drop one site's conversation, or every site's (config reload)."""
         if site is None:

@@ -210,6 +210,7 @@ class Daemon:
         engine = await self.loop.run_in_executor(self._executor, Engine, config)
         if self.engine is not None:
             engine.state.carry_over(self.engine.state)
+            engine.dialogue.memory.keep(self.engine.dialogue.memory, set(engine.devices))
         old = self.config.mqtt
         if (config.site, config.mqtt.prefix) != (self.config.site, old.prefix) or any(
                 getattr(config.mqtt, k) != getattr(old, k) for k in _CONNECTION):

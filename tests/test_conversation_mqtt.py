@@ -73,10 +73,13 @@ def test_follow_ups_undo_and_the_window(broker, recorder, tmp_path):
     assert first != second and undone == first   # the payload from before, again
     assert agent.of("intent")[-1]["engine"] == "context"
 
+    # another satellite's "it" is not this conversation's lamp
+    recorder.publish("voice-agent/test/text/in", json.dumps({"text": "turn it off", "area": "living"}))
+    agent.wait_event("not_understood", text="turn it off")
     # the window runs out (the daemon counts from when it received the last command)
     wait_for(lambda: time.monotonic() > seen + WINDOW + 0.2, WINDOW + 5, "the follow-up window to pass")
     agent.send("turn it off", "turn on the shelf light")
-    agent.wait_event("not_understood", text="turn it off")
+    agent.wait_event("not_understood", text="turn it off", count=2)
     wait_for(lambda: ("cmnd/shelf/POWER", "ON") in commands(recorder), 10, "the shelf light")
     assert lamp_payloads() == [first, second, undone]   # nothing more went to the lamp
     assert agent.finish() == 0, agent.log

@@ -46,6 +46,11 @@ def test_memory_is_per_site_and_forgets_after_the_window():
     memory.remember("kitchen", Turn((), at=120.0))         # nothing done: the conversation ends
     assert memory.last("kitchen", 121.0) is None
     assert Memory(window=0).last("kitchen", 100.0) is None
+    reloaded = Memory(window=30)
+    memory.remember("kitchen", turn)
+    memory.remember("hall", Turn((Intent("x", "turn_on", ("light.gone",)),), at=100.0))
+    reloaded.keep(memory, {"light.kitchen"})   # a config reload: the lamp that is gone is forgotten
+    assert reloaded.last("kitchen", 101.0) is turn and reloaded.last("hall", 101.0) is None
     with pytest.raises(ValueError):
         Memory(window=-1)
 
