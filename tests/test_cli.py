@@ -84,10 +84,12 @@ def test_eval_reports_accuracy_and_every_miss(tmp_path):
           - {text: set the bedroom lamp to 30 percent, intent: set_brightness, slots: {brightness: 30}}
           - {text: dim the bedroom lamp, intent: brightness_up}
           - {text: order me a taxi, intent: null}
+          - {text: fly me to the moon, intent: turn_on}
         """))
     r = run("eval", "-c", DEMO, str(cases))
     out = r.stdout.decode()
-    assert "3/4 correct (75.0%)" in out
+    assert "3/5 correct (60.0%): right 3, wrong 1, not understood 1" in out
+    assert "'fly me to the moon': missing turn_on" in out
     assert "cases.yaml:6: 'dim the bedroom lamp': intent brightness_down (want brightness_up)" in out
     assert r.returncode == 1
 

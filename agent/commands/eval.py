@@ -22,6 +22,8 @@ CASES.yaml::
 
 A case is right when the utterance (every turn of a conversation) gives exactly the expected
 commands. A *wrong action* is a command given that was not expected (a miss that would act).
+The summary counts cases: right, wrong (a miss that acted) and not understood (a miss that
+did nothing).
 """
 
 from __future__ import annotations
@@ -214,16 +216,20 @@ def run(args: argparse.Namespace) -> int:
     check_cases(cases, default_area, config, set(engine.intents.intents), args.cases)
     wrong = 0
     bad = 0
+    acted = 0
     for case in cases:
         outcome = score_case(case, config, engine, default_area, args.cases)
         wrong += outcome.wrong_actions
         bad += bool(outcome.misses)
+        acted += outcome.wrong_actions > 0
         for line in outcome.misses:
             print(line)
     n = len(cases)
     ok = n - bad
     extra = f"; {wrong} wrong command(s)" if any(c.conversation or len(c.turns[0].commands) > 1
                                                   for c in cases) else ""
-    print(f"{ok}/{n} correct ({100.0 * ok / n:.1f}%){extra}")
+    # a missed case either acted wrongly (a command nobody asked for) or did nothing
+    print(f"{ok}/{n} correct ({100.0 * ok / n:.1f}%): right {ok}, wrong {acted}, "
+          f"not understood {bad - acted}{extra}")
     sys.stdout.flush()
     return 0 if not bad else 1
