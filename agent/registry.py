@@ -20,6 +20,10 @@ from .normalize import is_number, to_number, tokens
 from .templates import SlotMatcher
 
 
+EXACT_LISTS = frozenset({"scope", "quantity"})
+"""Lists never matched fuzzily: words that widen a command ("everywhere", "all")."""
+
+
 class PhraseIndex:
     """Phrases (token tuples) -> value, found by first token; fuzzy search on demand."""
 
@@ -120,14 +124,17 @@ class Registry:
         self.floor_index = PhraseIndex(
             (tokens(name), f.id) for f in config.floors for name in (f.name, *f.aliases))
 
-        def merged(builtin: dict[str, Any], name: str) -> PhraseIndex:
+        def merged(builtin: dict[str, Any], name: str, extra: list = ()) -> PhraseIndex:
             items = [(tokens(k), v) for k, vs in builtin.items() for v in (vs if isinstance(vs, tuple) else (vs,))]
+            items += list(extra)
             user = intents.lists.get(name)
             if user is not None:
                 items += [(toks, v) for toks, v in user.values]
             return PhraseIndex(items)
 
-        self.kind_index = merged(vocab.KINDS, "kind")
+        own_kinds = [(tokens(w), f"@{d.id}") for d in config.devices for w in d.kinds]
+        own_kinds += [(tokens(w), kind) for kind, words in config.understanding.kinds for w in words]
+        self.kind_index = merged(vocab.KINDS, "kind", own_kinds)
         self.state_index = PhraseIndex([(tokens(k), k) for k in vocab.STATES]
                                        + [(t, v) for t, v in getattr(intents.lists.get("state"), "values", ())])
         self.measure_index = merged(vocab.MEASURES, "measure")
@@ -229,7 +236,7 @@ class Registry:
             elif name in self.list_indexes:
                 # "in the bathroom" must never become "in the home": words that widen a
                 # command to the whole home are matched exactly
-                m[name] = self._phrase_matcher(self.list_indexes[name], fuzzy and name != "scope")
+                m[name] = self._phrase_matcher(self.list_indexes[name], fuzzy and name not in EXACT_LISTS)
         return m
 
 
