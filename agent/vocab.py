@@ -28,10 +28,37 @@ _kind("switch:outlet switch:plug switch:-", "socket", "sockets", "outlet", "outl
       "smart plug", "smart plugs", "power socket", "power sockets", "wall socket", "wall sockets")
 _kind("fan", "fan", "fans", "ventilator", "ventilation")
 _kind("cover", "cover", "covers")
-_kind("cover:blind", "blind", "blinds", "roller blind", "roller blinds", "venetian blinds")
+# Blinds, shutters, shades and rollers are one family: people call a Tasmota shutter "the
+# blinds" and a roller blind "the shutter". Curtains (fabric, drawn aside) are not in it:
+# "close the curtains" never lowers a shutter. The word's own class comes first;
+# :func:`family` widens it, and resolution keeps the exact class in a room that has it.
+# Anything else a home calls its covers: ``kinds:`` on the device or in ``understanding``.
+_WINDOW_COVERINGS = ("cover:blind", "cover:shutter", "cover:shade")
+_kind("cover:blind", "blind", "blinds", "roller blind", "roller blinds", "venetian blinds", "roller", "rollers")
 _kind("cover:curtain", "curtain", "curtains", "drape", "drapes")
 _kind("cover:shade", "shade", "shades", "sunshade", "sunshades")
 _kind("cover:shutter", "shutter", "shutters", "roller shutter", "roller shutters")
+FAMILIES: dict[str, tuple[str, ...]] = {k: _WINDOW_COVERINGS for k in _WINDOW_COVERINGS}
+"""Kind -> the kinds of its family, which the same words may also mean."""
+
+
+def family(kinds: tuple[str, ...]) -> tuple[str, ...]:
+    """``kinds`` widened to their families, the given kinds first."""
+    return tuple(dict.fromkeys(kinds + tuple(f for k in kinds for f in FAMILIES.get(k, ()))))
+
+
+def plurals(word: str) -> tuple[str, ...]:
+    """A user's kind word with its English plural: ``blind`` -> blinds, ``box`` -> boxes,
+    ``lamp strip`` -> lamp strips; a word that already ends in s is kept as it is."""
+    word = word.strip().lower()
+    last = word.rsplit(" ", 1)[-1]
+    if last.endswith("s") and not last.endswith("ss"):
+        return (word,)
+    if last.endswith(("ss", "sh", "ch", "x", "z")):
+        return (word, word + "es")
+    if last.endswith("y") and len(last) > 1 and last[-2] not in "aeiou":
+        return (word, word[:-1] + "ies")
+    return (word, word + "s")
 _kind("cover:awning", "awning", "awnings")
 _kind("cover:garage_door binary_sensor:garage_door", "garage door", "garage doors",
       "garage")
