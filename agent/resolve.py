@@ -16,7 +16,7 @@ from .devices import BUILTIN_INTENTS, TYPES
 from .intents import IntentSpec
 from .registry import DeviceRef, Registry
 
-TARGET_SLOTS = ("device", "name", "area", "floor", "kind", "measure", "scope")
+TARGET_SLOTS = ("device", "name", "area", "floor", "kind", "measure", "scope", "quantity")
 RANGES = {"brightness": (0, 100), "position": (0, 100), "volume": (0, 100)}
 
 
@@ -31,6 +31,8 @@ class Resolution:
 def kind_matches(device: Device, kind: str) -> bool:
     if kind == "*":
         return True
+    if kind.startswith("@"):  # a device's own kind word (``kinds:`` in the config)
+        return device.id == kind[1:]
     dtype, _, dclass = kind.partition(":")
     if dclass == "-":  # the type without a class: a plain "switch" may well be a plug
         return device.type == dtype and not device.device_class
@@ -56,6 +58,53 @@ def state_for(device: Device, phrase: str) -> str | None:
         # generic on/off words apply to every binary sensor, class words only to their class
         return table.get("binary_sensor") if phrase in _GENERIC_BINARY else None
     return table.get(device.type)
+
+
+def measures_it(device: Device, measures: tuple[str, ...]) -> bool:
+    """Does this device report one of ``measures`` (a sensor of that class, a thermostat's
+    temperature)?"""
+    if device.type in ("sensor", "binary_sensor"):
+        return device.device_class in measures
+    return device.type == "climate" and "temperature" in measures
+
+
+def _own_class_first(cands: list[Device], kinds: tuple[str, ...]) -> list[Device]:
+    """Per room, the devices of the kind said when the room has any, else its family:
+    "close the blinds" closes the blinds beside curtains, and the shutter where it is alone."""
+    by_area: dict[str | None, list[Device]] = {}
+    for d in cands:
+        by_area.setdefault(d.area, []).append(d)
+    out = []
+    for group in by_area.values():
+        own = [d for d in group if any(kind_matches(d, k) for k in kinds)]
+        out.extend(own or group)
+    return out
+
+
+NUMBER_INTENTS = {"set_brightness": "brightness", "set_position": "position",
+                  "set_volume": "volume", "set_temperature": "temperature"}
+"""Intents that set one number, and the slot holding it."""
+
+
+def number_for(cands: list[Device], intent: str, slots: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """The same number said of a device that takes another kind of number: "set the heating
+    to 22" is a temperature, "the blinds to 40" a position, "the tv to 20" a volume."""
+    said = NUMBER_INTENTS.get(intent)
+    if said is None or not isinstance(slots.get(said), (int, float)):
+        return None
+    if said == "temperature" and slots.get("temperature_unit"):
+        return None  # "21 degrees celsius" is never a brightness
+    wanted = {i for d in cands for i in NUMBER_INTENTS if i in TYPES[d.type].intents}
+    if len(wanted) != 1:
+        return None
+    new = wanted.pop()
+    key = NUMBER_INTENTS[new]
+    value = slots[said]
+    if key in RANGES and not RANGES[key][0] <= value <= RANGES[key][1]:
+        return None
+    out = {k: v for k, v in slots.items() if k != said}
+    out[key] = value
+    return new, out
 
 
 def _in_unit(value: float, said: str | None, wanted: str) -> float:
@@ -110,7 +159,9 @@ def resolve(reg: Registry, intent: str, spec: IntentSpec | None, caps: dict[str,
         kinds = (kinds,)
     elif isinstance(kinds, list):
         kinds = tuple(kinds)
-    whole_home = caps.get("scope") == "home"
+    # "all the lights", "every light", "the lights everywhere": the whole home unless a
+    # room or floor is said too ("all the lights upstairs"); "the lights": see below
+    whole_home = caps.get("scope") == "home" or caps.get("quantity") == "all"
     ref: DeviceRef | None = caps.get("device") or caps.get("name")
     measures = caps.get("measure")
     if isinstance(measures, str):
@@ -123,6 +174,10 @@ def resolve(reg: Registry, intent: str, spec: IntentSpec | None, caps: dict[str,
     area_set = None
     if area:
         area_set = {area}
+        on = reg.areas[area].floor
+        if floor and on is not None and on != floor:
+            # "the bedroom lights upstairs": a bedroom downstairs is another reading's business
+            return Resolution(error=f"{reg.areas[area].name} is not on {reg.floors[floor].name}")
     elif floor:
         area_set = set(reg.floor_areas.get(floor, ()))
 
@@ -144,9 +199,12 @@ def resolve(reg: Registry, intent: str, spec: IntentSpec | None, caps: dict[str,
         # sentences made for some types ("my seat is cold") look among those, not the
         # intent's default kind ("turn on" alone means the lights)
         use_kinds = kinds or types or (spec.kinds if spec and spec.kinds else ("*",))
-        pool = [d for d in devices.values() if any(kind_matches(d, k) for k in use_kinds)]
+        wide = vocab.family(use_kinds) if kinds else use_kinds
+        pool = [d for d in devices.values() if any(kind_matches(d, k) for k in wide)]
         if measures:
-            pool = [d for d in pool if d.type != "sensor" or d.device_class in measures]
+            # "what's the humidity in the bathroom": what measures it, not the dehumidifier
+            measuring = [d for d in pool if measures_it(d, measures)]
+            pool = measuring or [d for d in pool if d.type != "sensor" or d.device_class in measures]
         if area_set is not None:
             cands = [d for d in pool if d.area in area_set]
         else:
@@ -157,6 +215,8 @@ def resolve(reg: Registry, intent: str, spec: IntentSpec | None, caps: dict[str,
                     here = [d for d in here if state_for(d, slots["state"]) is not None]
                 if here:
                     cands = [d for d in pool if d.area == speaker_area]
+        if wide != use_kinds:
+            cands = _own_class_first(cands, use_kinds)
 
     if measures and explicit:
         # "the battery level of my phone": a sensor measuring it beats a binary sensor
@@ -183,6 +243,13 @@ def resolve(reg: Registry, intent: str, spec: IntentSpec | None, caps: dict[str,
         slots["state"] = mapped[0][1]
 
     able = [d for d in cands if supports(d, intent, spec, types)]
+    if not able and cands:
+        # "set the heating to 22": the number's kind comes from what it is said of
+        retold = number_for(cands, intent, slots)
+        if retold is not None:
+            intent, slots = retold
+            spec = None
+            able = [d for d in cands if supports(d, intent, None, types)]
     if not able:
         if explicit and cands:
             return Resolution(error=f"{cands[0].name} cannot {intent.replace('_', ' ')}")
