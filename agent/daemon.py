@@ -81,6 +81,10 @@ class Engine:
         if warm_up is not None:
             warm_up()
         self.state = StateStore(config)
+        # a bare "stop" means the device that is doing something: templates read the state
+        templates = getattr(self.understander, "templates", self.understander)
+        if hasattr(templates, "activity"):
+            templates.activity = lambda device_id: self.state.get(device_id).get("state")
         self.planner = ActionPlanner(config, self.state, getattr(self.understander, "intents", None))
         self.devices = {d.id: d for d in config.devices}
         self.dialogue = Dialogue(self.understander, window=config.understanding.followup_window)

@@ -17,7 +17,8 @@ from .intents import IntentSet, load_intents
 from .messages import Intent
 from .normalize import FILLERS, is_number, tokens
 from .registry import DeviceRef, Registry
-from .resolve import TARGET_SLOTS, resolve
+from .bare import Activity, BareReading, settle
+from .resolve import TARGET_SLOTS, needs_targets, resolve
 from .templates import NUM, Alt, FirstSets, Matcher, Seq, Word, prime
 
 MAX_TEXT = 1000
@@ -75,6 +76,10 @@ class TemplateEngine:
         self._first_ref: dict[bool, FirstSets] | None = None
         self.known = known_words(self)
         self.names = self._names(config.understanding.names)
+        self._best_alone = False
+        self.activity: Activity | None = None
+        """What each device is doing (device id -> state word), for a bare "stop"; the
+        daemon sets it from the state topics."""
 
     def _names(self, names: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
         out, problems = [], []
@@ -110,7 +115,8 @@ class TemplateEngine:
         starts = {toks[0], NUM if is_number(toks[0]) else toks[0]}
         info = self._first_sets(ref)[0].info
         exact = [s for s in candidates if _may_start(info[id(s.tree)], starts)]
-        best, why, readings = self._best(exact, toks, speaker_area, fuzzy=False, ref=ref)
+        bare: list[BareReading] = []
+        best, why, readings = self._best(exact, toks, speaker_area, fuzzy=False, ref=ref, bare=bare)
         if best is None and not readings and fuzzy and self.registry.fuzzy_cutoff < 1.0:
             # Only when no sentence fits the words at all: a home that lacks what was
             # named exactly ("the kitchen fans") must say so, not reach for a look-alike.
@@ -118,6 +124,13 @@ class TemplateEngine:
         if best is None:
             return Parse(Intent(text, None, reason=why or "no sentence matched"))
         name, targets, slots, score, span = best
+        if bare and self._best_alone:
+            # a verb alone ("stop"): the device that is doing something, or a question
+            names = {d.id: d.name for d in self.config.devices}
+            settled = settle(bare, self.activity, names)
+            if isinstance(settled, str):
+                return Parse(Intent(text, None, reason=settled))
+            name, targets, slots = settled
         return Parse(Intent(text, name, targets, slots, "template", round(score, 3)), span)
 
     def prepare_refs(self) -> None:
@@ -138,7 +151,8 @@ class TemplateEngine:
             self._first_ref = {False: first, True: self._first[True]}
         return self._first_ref
 
-    def _best(self, candidates, toks, speaker_area, *, fuzzy: bool, ref: DeviceRef | None = None):
+    def _best(self, candidates, toks, speaker_area, *, fuzzy: bool, ref: DeviceRef | None = None,
+              bare: list | None = None):
         slots = self.registry.matchers(fuzzy)
         if ref is not None:
             slots = {**slots, "device": _with_ref(slots["device"], ref), "name": _with_ref(slots["name"], ref)}
@@ -147,6 +161,7 @@ class TemplateEngine:
         best = None
         why = ""
         readings = 0
+        self._best_alone = False
         for sentence in candidates:
             spec = self.intents.intents.get(sentence.intent)
             for n, (caps, literals) in enumerate(matcher.match(sentence.tree)):
@@ -166,6 +181,9 @@ class TemplateEngine:
                 if clash:
                     why = why or "two different values for one thing (a device or room said twice?)"
                     continue
+                alone = not any(k in TARGET_SLOTS for k in values) and needs_targets(sentence.intent, spec)
+                if bare is not None and alone:
+                    self._bare(bare, sentence, spec, values, speaker_area)
                 # a reading whose device phrase could also be read as a kind of device is weaker
                 named = sum(1 for c in caps if isinstance(c[1], DeviceRef))
                 said = [c for c in caps if c[0] in TARGET_SLOTS and c[0] != "measure"]
@@ -184,6 +202,7 @@ class TemplateEngine:
                     res = resolve(self.registry, sentence.intent, spec,
                                   {"kind": kinds, **values, "device": ref}, speaker_area, sentence.types)
                     res = None if res.error else res
+                followed = res is not None  # the conversation's last devices, not a bare verb
                 if res is None:
                     res = resolve(self.registry, sentence.intent, spec, values, speaker_area, sentence.types)
                 if res.error:
@@ -192,7 +211,16 @@ class TemplateEngine:
                 best_key = key
                 span = (min(c[3] for c in said), max(c[4] for c in said)) if said else None
                 best = (res.intent, res.targets, res.slots, score, span)
+                self._best_alone = alone and not followed
         return best, why, readings
+
+    def _bare(self, bare: list, sentence, spec, values: dict, speaker_area: str | None) -> None:
+        """Record a reading that names no device, room or kind, over the whole home."""
+        home = resolve(self.registry, sentence.intent, spec, {**values, "scope": "home"},
+                       speaker_area, sentence.types)
+        local = resolve(self.registry, sentence.intent, spec, values, speaker_area, sentence.types)
+        if not home.error and not local.error and all(r.intent != home.intent for r in bare):
+            bare.append(BareReading(home.intent, home.targets, home.slots, local.targets))
 
 
 def _with_ref(base, ref: DeviceRef):
