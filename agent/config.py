@@ -228,6 +228,8 @@ class Device:
     """What the device can do beyond on/off (:data:`agent.devices.FEATURES`); None: all its type can."""
     source: str | None = None
     """Where ``voice-agent import`` found it (``zigbee2mqtt:0x00158d.../humidity``): re-imports match on it."""
+    kinds: tuple[str, ...] = ()
+    """Extra words people use for this device as a kind ("blind": "close the blinds")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,6 +258,8 @@ class UnderstandingConfig:
     followup_window: float = 30.0
     """Seconds during which "and the kitchen too", "turn it off", "undo that" refer to the last
     command of the same site; 0 turns follow-ups off."""
+    kinds: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """Extra words per kind of device: ``(("cover:shutter", ("blind", "roller")), ...)``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -337,6 +341,50 @@ def _read_device_mqtt(r: Reader, read_only: bool = False) -> DeviceMqtt:
     return DeviceMqtt(style or "zigbee2mqtt", topic or "", state_topic or "", dict(options))
 
 
+def _place_words(name: str) -> tuple[str, ...]:
+    from .normalize import tokens
+    return tokens(name, fragment=True)
+
+
+def _check_names_not_places(d: Reader, name: str, aliases: tuple[str, ...],
+                            areas: list[Area], floors: list[Floor]) -> None:
+    """A device called like a room ("bedroom") takes "turn on the bedroom" for itself alone."""
+    places = {}
+    for place, what in [(a, "area") for a in areas] + [(f, "floor") for f in floors]:
+        for spoken in (place.name, *place.aliases):
+            places.setdefault(_place_words(spoken), (what, place.id, spoken))
+    for key, spoken in [("name", name)] + [("aliases", a) for a in aliases]:
+        hit = places.get(_place_words(spoken))
+        if hit:
+            what, pid, said = hit
+            d.problem(f"{spoken!r} is also the name of {what} {pid!r} ({said!r}): \"turn on the {said.lower()}\" "
+                      f"would mean this device alone; give the device a name of its own", key)
+
+
+def _kind_words(r: Reader, key: str) -> tuple[str, ...]:
+    from . import vocab
+    words = []
+    for word in r.strings(key):
+        if not word.strip():
+            r.problem("an empty kind word; write the word people use, e.g. 'blind'", key)
+            continue
+        words.extend(vocab.plurals(word))
+    return tuple(dict.fromkeys(words))
+
+
+def _read_kinds(r: Reader) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """``understanding.kinds: {cover:shutter: [blind]}``: more words for a kind of device."""
+    out = []
+    for kind in list(r.node):
+        dtype, _, dclass = str(kind).partition(":")
+        if dtype not in TYPES:
+            r.problem(f"unknown device type {dtype!r}{suggest(dtype, TYPES)}; write type or type:class", str(kind))
+        elif dclass and TYPES[dtype].classes and dclass not in TYPES[dtype].classes:
+            r.problem(f"unknown class {dclass!r} for a {dtype}{suggest(dclass, TYPES[dtype].classes)}", str(kind))
+        out.append((str(kind), _kind_words(r, str(kind))))
+    return tuple(out)
+
+
 def _read_slm(r: Reader) -> SlmConfig:
     d = SlmConfig()
     known = ("enabled", "model", "threads", "timeout_ms", "min_confidence")
@@ -366,6 +414,10 @@ def parse_config(data: Any, path: Path) -> Config:
     mqtt = _read_mqtt(r.sub("mqtt"), site or "hub")
 
     intent_paths = []
+    if not r.strings("intents"):
+        r.problem("no intent files: without them nothing is ever understood; add "
+                  "'intents: [../intents/home.yaml]' (paths are relative to this config file, "
+                  "so adjust the ../ to where the repository's intents/ folder is)", "intents")
     for rel in r.strings("intents"):
         p = (path.parent / rel).resolve()
         if not p.exists():
@@ -433,12 +485,18 @@ def parse_config(data: Any, path: Path) -> Config:
                     d.problem(f"unknown feature {f!r} for a {dtype}{suggest(f, allowed)}; "
                               f"one of: {', '.join(allowed) or '(none: remove features)'}", "features")
         unit = d.get("unit", str, "C", choices=("C", "F"))
+        lo, hi = d.get("min", float, None), d.get("max", float, None)
+        if lo is not None and hi is not None and lo > hi:
+            d.problem(f"min {lo:g} is above max {hi:g}: every value would be refused; swap them", "min")
+        name = d.get("name", str, None) or did
+        aliases = d.strings("aliases")
+        _check_names_not_places(d, name, aliases, areas, floors)
         devices.append(Device(
-            id=did, name=d.get("name", str, None) or did, type=dtype or "switch",
-            aliases=d.strings("aliases"), device_class=dclass, area=area, mqtt=mqtt_cfg,
+            id=did, name=name, type=dtype or "switch",
+            aliases=aliases, device_class=dclass, area=area, mqtt=mqtt_cfg,
             confirm=d.get("confirm", bool, False), ttl=d.get("ttl", float, None, minimum=0.1),
             rate_limit=d.get("rate_limit", float, 0.0, minimum=0.0),
-            min=d.get("min", float, None), max=d.get("max", float, None), unit=unit or "C",
+            min=lo, max=hi, unit=unit or "C", kinds=_kind_words(d, "kinds"),
             features=features, source=d.get("source", str, None),
         ))
         d.done()
@@ -450,6 +508,7 @@ def parse_config(data: Any, path: Path) -> Config:
         names=u.strings("names"),
         followup_window=u.get("followup_window", float, UnderstandingConfig().followup_window,
                               minimum=0.0, maximum=3600.0),
+        kinds=_read_kinds(u.sub("kinds")),
     )
     u.done()
     sections = {k: data[k] for k in _SECTIONS if k in data}
