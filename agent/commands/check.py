@@ -45,6 +45,9 @@ def runtime_problems(config: Config, intents: IntentSet, engine: TemplateEngine)
                      for k, p in (("ca", tls.ca), ("cert", tls.cert), ("key", tls.key)) if p and not Path(p).is_file()]
     attempt(lambda: read_service_config(config))
     sections = config.sections
+    if "asr" in sections and "audio" not in sections:
+        problems.append(f"{config.path}: asr: is set but there is no 'audio:' section, so nothing is ever "
+                        "heard (only text over MQTT); add 'audio: {input: mic}' or remove 'asr:'")
     if "activation" in sections:
         from ..activation import read_activation
         attempt(lambda: read_activation(config))
@@ -53,6 +56,7 @@ def runtime_problems(config: Config, intents: IntentSet, engine: TemplateEngine)
         from ..audio.settings import read_audio
         attempt(lambda: read_audio(config))
         attempt(lambda: build_asr(config, read_asr(config), engine))
+        attempt(lambda: wake_model(config))
     if "discovery" in sections or "homeassistant" in sections:
         from ..discovery.settings import read_announce, read_discovery
         attempt(lambda: read_discovery(config))
@@ -63,13 +67,37 @@ def runtime_problems(config: Config, intents: IntentSet, engine: TemplateEngine)
     return list(dict.fromkeys(problems))
 
 
-def run(args: argparse.Namespace) -> int:
-    config = config_from(args)
+def wake_model(config: Config) -> Path | None:
+    """The Vosk model that spots the wake phrase, found (never loaded); None without one."""
+    from ..activation import read_activation
+    from ..asr import read_asr
+    from ..models import resolve
+    activation = read_activation(config)
+    if activation.mode != "wake":
+        return None
+    asr = read_asr(config)
+    model = activation.wake_model or (asr.model_name if asr.engine == "vosk" else "")
+    if not model:
+        raise ConfigError([f"{config.path}: activation: the wake phrase is spotted by a Vosk model, and "
+                           f"asr uses {asr.engine}; set activation.wake_model (e.g. vosk-small-en-us, "
+                           "fetched with: voice-agent models download vosk-small-en-us)"])
+    return resolve(model, "vosk", asr.models_dir)
+
+
+def check_all(config: Config) -> tuple[IntentSet, TemplateEngine]:
+    """Everything ``check`` refuses, raised as one :class:`ConfigError` (``install-service``
+    runs the same before it installs anything)."""
     intents = load_intents(config.intents)
     engine = TemplateEngine(config, intents)  # compiles every template against the registry
     problems = runtime_problems(config, intents, engine)
     if problems:
         raise ConfigError(problems)
+    return intents, engine
+
+
+def run(args: argparse.Namespace) -> int:
+    config = config_from(args)
+    intents, _ = check_all(config)
     types = collections.Counter(d.type for d in config.devices)
     confirm = [d.id for d in config.devices if d.confirm]
     no_mqtt = [d.id for d in config.devices if d.mqtt is None and d.type not in ("sensor", "binary_sensor", "person")]

@@ -19,9 +19,9 @@ from pathlib import Path
 
 from ..config import load_config
 from ..errors import AgentError, ConfigError
-from ..service import read_service_config
 from ..yamlsrc import load_yaml
 from ._common import DEFAULT_CONFIG
+from .check import check_all
 
 REPO = Path(__file__).resolve().parents[2]
 UNIT_TEMPLATE = REPO / "systemd" / "voice-agent.service"
@@ -149,13 +149,26 @@ def group_id(group: str, root: Path) -> int | None:
     return None
 
 
+def group_name(gid: int, root: Path) -> str:
+    """The name of ``gid`` in ``root``'s /etc/group (the number when absent): under
+    ``--root`` the host's group database says nothing about the target's groups."""
+    path = root / "etc" / "group"
+    if path.exists():
+        for line in path.read_text().splitlines():
+            parts = line.split(":")
+            if len(parts) >= 3 and parts[2] == str(gid):
+                return parts[0]
+    return str(gid)
+
+
 def give_group(path: Path, group: str, root: Path) -> str | None:
     """Make ``path`` root:<group> so the service user can read it; None or why not."""
     gid = group_id(group, root)
+    now = group_name(path.stat().st_gid, root)
     if gid is None:
-        return f"{path} stays group {path.group()}: group {group} not found"
+        return f"{path} stays group {now}: group {group} not found in {root / 'etc' / 'group'}"
     if os.geteuid() != 0:
-        return f"{path} stays group {path.group()}: not running as root"
+        return f"{path} stays group {now}: not running as root"
     os.chown(path, 0, gid)
     return None
 
@@ -252,21 +265,23 @@ def run(args: argparse.Namespace) -> int:
     if dest_config.exists() and not args.force and args.config is None:
         done.append(f"kept {dest_config}")
         src = None
-        models, copies = plan_models(load_config(dest_config), root)
+        kept = load_config(dest_config)
+        models, copies = plan_models(kept, root)  # a missing model: how to put it where the service reads
+        check_all(kept)
     else:
         if dest_config.exists() and not args.force:
             raise InstallError(f"{dest_config} exists; pass --force to replace it "
                                "(the old one is kept as config.yaml.old)")
         src = (args.config or DEFAULT_CONFIG).resolve()
         config = load_config(src)
-        read_service_config(config)
         for path in config.intents:
             top = hidden_path(path)
             if top is not None:
                 raise InstallError(f"intent file {path} is under {top}, hidden from the service; "
                                    "move it to /etc/voice-agent and point the config at it")
         text = config_text(src)
-        models, copies = plan_models(config, root)
+        models, copies = plan_models(config, root)  # a missing model: how to put it where the service reads
+        check_all(config)  # what `voice-agent check` refuses, the service would die of
 
     # 2. the user
     if args.no_user:

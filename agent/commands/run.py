@@ -88,6 +88,12 @@ def _echo(doc: dict) -> None:
 
 def run(args: argparse.Namespace) -> int:
     config = broker_override(config_from(args), args.mqtt)
+    if "asr" in config.sections and "audio" not in config.sections and args.mic is None \
+            and not args.audio and not args.no_audio:
+        from ..errors import ConfigError
+        raise ConfigError([f"{config.path}: asr: is set but there is no 'audio:' section, so nothing "
+                           "would ever be heard; add 'audio: {input: mic}', remove 'asr:', or pass "
+                           "--mic / --no-audio"])
     # systemd notifications, SIGHUP reload, watchdog, journald logging, health topic
     from ..supervise import Supervisor
     supervisor = Supervisor(config, prepare=lambda c: broker_override(c, args.mqtt), verbose=args.verbose)
