@@ -346,16 +346,19 @@ def _place_words(name: str) -> tuple[str, ...]:
     return tokens(name, fragment=True)
 
 
-def _check_names_not_places(d: Reader, name: str, aliases: tuple[str, ...],
+def _check_names_not_places(d: Reader, name: str, aliases: tuple[str, ...], area: str | None,
                             areas: list[Area], floors: list[Floor]) -> None:
-    """A device called like a room ("bedroom") takes "turn on the bedroom" for itself alone."""
+    """A device called like another room ("bedroom" on the lounge's Christmas tree) takes "turn
+    on the bedroom" for itself alone. A device named after its own room or floor (a
+    zigbee2mqtt group "Kitchen" in the kitchen) means what the room's name means: allowed."""
+    own_floor = next((a.floor for a in areas if a.id == area), None)
     places = {}
     for place, what in [(a, "area") for a in areas] + [(f, "floor") for f in floors]:
         for spoken in (place.name, *place.aliases):
             places.setdefault(_place_words(spoken), (what, place.id, spoken))
     for key, spoken in [("name", name)] + [("aliases", a) for a in aliases]:
         hit = places.get(_place_words(spoken))
-        if hit:
+        if hit and hit[1] not in ((area,) if hit[0] == "area" else (own_floor,)):
             what, pid, said = hit
             d.problem(f"{spoken!r} is also the name of {what} {pid!r} ({said!r}): \"turn on the {said.lower()}\" "
                       f"would mean this device alone; give the device a name of its own", key)
@@ -490,7 +493,7 @@ def parse_config(data: Any, path: Path) -> Config:
             d.problem(f"min {lo:g} is above max {hi:g}: every value would be refused; swap them", "min")
         name = d.get("name", str, None) or did
         aliases = d.strings("aliases")
-        _check_names_not_places(d, name, aliases, areas, floors)
+        _check_names_not_places(d, name, aliases, area, areas, floors)
         devices.append(Device(
             id=did, name=name, type=dtype or "switch",
             aliases=aliases, device_class=dclass, area=area, mqtt=mqtt_cfg,

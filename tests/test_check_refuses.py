@@ -65,6 +65,18 @@ def test_a_device_named_like_a_room_or_floor_is_refused(tmp_path):
     assert "devices[1].name: 'upstairs' is also the name of floor 'up'" in r.stderr
 
 
+def test_a_device_named_after_its_own_room_is_what_the_room_means(tmp_path):
+    cfg = write(tmp_path, f"""
+        intents: [{INTENTS}]
+        floors: [{{id: up, name: Upstairs}}]
+        areas: [{{id: kitchen, name: Kitchen}}, {{id: landing, name: Landing, floor: up}}]
+        devices:
+          - {{id: light.kitchen_group, name: Kitchen, type: light, area: kitchen}}
+          - {{id: light.up_group, name: Upstairs, type: light, area: landing}}
+        """)
+    assert check(cfg).returncode == 0
+
+
 SPEECH = textwrap.dedent("""
     intents: [{intents}]
     areas: [{{id: kitchen, name: Kitchen}}]

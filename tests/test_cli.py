@@ -88,7 +88,7 @@ def test_eval_reports_accuracy_and_every_miss(tmp_path):
         """))
     r = run("eval", "-c", DEMO, str(cases))
     out = r.stdout.decode()
-    assert "3/5 correct (60.0%): right 3, wrong 1, not understood 1" in out
+    assert "3/5 correct (60.0%)\ncases: right 3, wrong 1, not understood 1" in out
     assert "'fly me to the moon': missing turn_on" in out
     assert "cases.yaml:6: 'dim the bedroom lamp': intent brightness_down (want brightness_up)" in out
     assert r.returncode == 1

@@ -182,4 +182,4 @@ def test_the_new_user_check_scores_every_case(tmp_path):
     import sys
     r = subprocess.run([sys.executable, "-m", "agent", "eval", "-c", str(ROOT / "tests/data/newuser_home.yaml"),
                         str(ROOT / "tests/data/newuser_cases.yaml")], capture_output=True, text=True, cwd=ROOT)
-    assert "right 60, wrong 0, not understood 0" in r.stdout, r.stdout
+    assert "cases: right 60, wrong 0, not understood 0" in r.stdout, r.stdout

@@ -229,7 +229,7 @@ def run(args: argparse.Namespace) -> int:
     extra = f"; {wrong} wrong command(s)" if any(c.conversation or len(c.turns[0].commands) > 1
                                                   for c in cases) else ""
     # a missed case either acted wrongly (a command nobody asked for) or did nothing
-    print(f"{ok}/{n} correct ({100.0 * ok / n:.1f}%): right {ok}, wrong {acted}, "
-          f"not understood {bad - acted}{extra}")
+    print(f"{ok}/{n} correct ({100.0 * ok / n:.1f}%){extra}")
+    print(f"cases: right {ok}, wrong {acted}, not understood {bad - acted}")
     sys.stdout.flush()
     return 0 if not bad else 1
