@@ -60,6 +60,10 @@ class _Part:
     intent: Intent | None = None
     parse: Parse | None = None
     toks_used: tuple[str, ...] = field(default=())
+    bare: bool = False
+    """The part only names a target ("... and the fan")."""
+    whole: tuple[str, ...] = ()
+    """The part with the words it shares with the part before ("turn on" + "the fan")."""
 
 
 class Dialogue:
@@ -140,12 +144,13 @@ class Dialogue:
             step = 1
             # a part that only names a target is not tried alone first (with hundreds of
             # devices that costs a millisecond, and it never stands alone)
-            bare = last_parse is not None and bool(self.fragments.readings(part.toks))
+            bare = part.bare = last_parse is not None and bool(self.fragments.readings(part.toks))
             if not bare:
                 self._try(part, part.toks, area, ref)
             if part.intent is None and last_parse is not None:
                 # "turn off the tv and the lights": the verb said once, for both
                 pre, post = _around(last_parse)
+                part.whole = pre + part.toks + post
                 for cand in (pre + part.toks + post, pre + part.toks) + ((part.toks,) if bare else ()):
                     if (cand != part.toks or bare) and self._try(part, cand, area, ref):
                         break
@@ -171,8 +176,9 @@ class Dialogue:
                 ref = ref_of(part.intent.targets) or ref
                 if part.parse is not None:
                     last_parse = part
-            out.append(part if part.intent is not None else _Part(parts[i]))
+            out.append(part if part.intent is not None else _Part(parts[i], bare=bare, whole=part.whole))
             i += step
+        self._room_for_all(out, area, ref)
         commands: list[Intent] = []
         unknown: list[tuple[str, str]] = []
         for part in out:
@@ -180,8 +186,9 @@ class Dialogue:
                 commands.append(part.intent)
                 continue
             said = " ".join(part.toks)
+            ask = " ".join(part.whole or part.toks)   # "the curtains" as "turn on the curtains"
             got = Intent(said, None, reason="it refers to an earlier command that does not fit") \
-                if refers_back(part.toks) else self.understander.understand(said, area=area)  # fuzzy, model
+                if refers_back(part.toks) else self.understander.understand(ask, area=area)  # fuzzy, model
             if got.understood:
                 commands.append(got)
             else:
@@ -189,6 +196,21 @@ class Dialogue:
         if not commands:
             return None  # no part stands alone: maybe one command after all ("salt and pepper lamp")
         return Reading(text, tuple(commands), tuple(unknown))
+
+    def _room_for_all(self, out: list[_Part], area: str | None, ref: DeviceRef | None) -> None:
+        """"Turn on the lamp and the fan in the bedroom": a room said after the last of several
+        targets that share one verb is where all of them are (when they are there)."""
+        if len(out) < 2 or not out[-1].bare:
+            return
+        room = self.fragments.loc_suffix(out[-1].toks)
+        j = len(out) - 2
+        while room and j >= 0 and out[j + 1].bare:
+            part = out[j]
+            if part.parse is not None and part.toks_used[-len(room):] != room:
+                there = _Part(part.toks, bare=part.bare)
+                if self._try(there, part.toks_used + room, area, ref):
+                    out[j] = there
+            j -= 1
 
     def _standalone(self, parts: list[tuple[str, ...]], area: str | None,
                     ref: DeviceRef | None) -> tuple[Intent, ...] | None:

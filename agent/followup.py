@@ -106,6 +106,17 @@ class Fragments:
             prime(tree, self.first)
             self.trees.append(tree)
 
+        self.loc = expand_rules(parse_template("(in|at|on|inside|upstairs in|downstairs in) ({area}|{floor})"), {})
+        prime(self.loc, self.first)
+
+    def loc_suffix(self, toks: tuple[str, ...]) -> tuple[str, ...]:
+        """The words naming a room at the end of ``toks`` ("... in the bedroom"), if any."""
+        for start in range(max(1, len(toks) - 5), len(toks) - 1):
+            tail = toks[start:]
+            if next(Matcher(tail, self.registry.matchers(False), self.first).match(self.loc), None) is not None:
+                return tail
+        return ()
+
     def readings(self, toks: tuple[str, ...]) -> list[dict[str, Any]]:
         """Every way ``toks`` names a target, named devices first."""
         matcher = Matcher(toks, self.registry.matchers(False), self.first)

@@ -159,3 +159,13 @@ def test_vehicle_follow_ups(root):
     assert said(s, "open the driver window", 1)[0] == [("open", ("window.driver",), {})]
     assert said(s, "and the passenger side too", 2)[0] == [("open", ("window.passenger",), {})]
     assert said(s, "close it halfway", 3)[0] == [("set_position", ("window.passenger",), {"position": 50})]
+
+
+def test_a_room_said_after_the_last_target_is_where_all_of_them_are(session):
+    assert said(session, "turn on the lamp and the fan in the bedroom", 1)[0] == [
+        ("turn_on", ("light.bedroom",), {}), ("turn_on", ("fan.bedroom",), {})]
+    # a room after a clause with its own verb is that clause's only
+    assert said(session, "open the curtains and turn on the lamp in the bedroom", 2)[0] == [
+        ("open", ("cover.bedroom",), {}), ("turn_on", ("light.bedroom",), {})]
+    assert said(session, "turn off the tv and the lamp in the bedroom", 3)[0] == [
+        ("turn_off", ("media.tv",), {}), ("turn_off", ("light.bedroom",), {})]   # no tv there: the tv
