@@ -30,6 +30,7 @@ from .actions import ActionPlanner, Plan
 from .config import Config
 from .errors import AgentError, InputRejected
 from .events import OFFLINE, ONLINE, EventSink, Topics, new_id
+from .latency import Timing, wall_clock
 from .messages import Transcript
 from .dispatch import Dispatcher
 from .mqtt import MqttClient
@@ -101,6 +102,7 @@ class Daemon:
         self.topics = Topics(config.mqtt.prefix, config.site)
         self.events = EventSink(self.topics, echo=echo, qos=config.mqtt.qos)
         self.dispatch = Dispatcher(None, self.events, clock, config.mqtt.queue)
+        self.wall = wall_clock(clock)
         self.confirm = Confirmations(config.mqtt.confirm_window)
         self.engine: Engine | None = None
         self.mqtt: MqttClient | None = None
@@ -370,7 +372,9 @@ class Daemon:
         engine = self.engine
         uid = new_id()
         t = utt.transcript
-        self.events.emit("transcript", uid, text=t.text, source=t.source, final=t.final, asr_ms=t.asr_ms)
+        timing = Timing.of(utt.received, t.eos_ms)
+        self.events.emit("transcript", uid, text=t.text, source=t.source, final=t.final, asr_ms=t.asr_ms,
+                         timing=timing.as_json(self.wall))
         if not t.final:
             return
         now = utt.received  # a "yes" counts from when it was said, not when its turn came
@@ -414,9 +418,11 @@ class Daemon:
             return
         plans, before = plan_in_order(engine.planner, engine.state, reading.commands, now, keep=False)
         first = reading.commands[0]
+        timing.intent = self.clock()
         self.events.emit("intent", uid, text=reading.text, intent=first.name, targets=list(first.targets),
                          slots=_jsonable(first.slots), engine=first.engine, confidence=first.confidence,
-                         commands=[_command(p) for p in plans])
+                         commands=[_command(p) for p in plans], timing=timing.as_json(self.wall))
+        self.dispatch.follow(uid, timing)
         engine.dialogue.remember(reading, plans, before, area=utt.area, now=now)
         if any(c.name == "cancel" for c in reading.commands):
             self.dispatch.cancel()

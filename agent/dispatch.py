@@ -8,6 +8,7 @@ import asyncio
 from typing import TYPE_CHECKING, Any, Callable
 
 from .events import EventSink
+from .latency import Timing, wall_clock
 from .messages import Action
 from .outbox import Entry, Outbox
 from .safety import RateLimiter
@@ -40,6 +41,15 @@ class Dispatcher:
         self.dropped = 0
         self.last_sent: dict[str, tuple[float, str]] = {}
         """device -> (when its last action was handed to the broker, the utterance's id)"""
+        self.timings: dict[str, Timing] = {}
+        """utterance id -> its stages' times, completed by its first acknowledged action"""
+        self.wall = wall_clock(clock)
+
+    def follow(self, uid: str, timing: Timing) -> None:
+        """Date the acknowledgement of ``uid``'s first action into ``timing``."""
+        self.timings[uid] = timing
+        while len(self.timings) > 256:  # utterances whose actions were all dropped
+            del self.timings[next(iter(self.timings))]
 
     # ------------------------------------------------------------------ in
     def queue(self, uid: str, intent: str, actions: list[Action], effects: dict[str, dict[str, Any]],
@@ -90,9 +100,13 @@ class Dispatcher:
             self.drop(entry, "publish-refused", f"the broker refused the publish to {a.topic}: {error}")
             return
         self.delivered += 1
+        timing = self.timings.pop(entry.uid, None)
+        if timing is not None:
+            timing.acked = self.clock()
         self.events.emit("action", entry.uid, device=a.device, topic=a.topic, payload=a.payload, qos=a.qos,
                          retain=a.retain, attempts=entry.attempts,
-                         latency_ms=round((self.clock() - entry.received) * 1000, 1))
+                         latency_ms=round((self.clock() - entry.received) * 1000, 1),
+                         **({"timing": timing.as_json(self.wall)} if timing is not None else {}))
 
     def lost(self) -> None:
         for entry in self.outbox.lost():

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import __version__
+from .latency import LatencyWindow
 
 HEARTBEAT = 30.0
 """Seconds between two refreshes of the health document while nothing changes."""
@@ -44,6 +45,8 @@ class Health:
     counts: Counter = field(default_factory=Counter)
     watchdog: float | None = None
     """systemd's watchdog timeout in seconds, when one is armed."""
+    latency: LatencyWindow = field(default_factory=LatencyWindow)
+    """End of speech -> acknowledged action, last hour (first action of each spoken command)."""
 
     def __post_init__(self) -> None:
         self.since = self.since or self.started
@@ -66,6 +69,10 @@ class Health:
     def event(self, kind: str, data: dict[str, Any], now: float) -> bool:
         """Count one event; True for an error (worth publishing at once)."""
         self.counts[kind] += 1
+        if kind == "action":
+            ms = (data.get("timing") or {}).get("speech_to_ack_ms")
+            if ms is not None:
+                self.latency.add(now, float(ms))
         if kind != "error":
             return False
         self.last_error = {"ts": round(now, 3), "code": data.get("code", "error"),
@@ -79,4 +86,5 @@ class Health:
             "pid": self.pid, "version": __version__, "config": self.config,
             "heartbeat": HEARTBEAT, "watchdog": self.watchdog,
             "reload": self.reload, "last_error": self.last_error, "counts": dict(self.counts),
+            "speech_to_action": self.latency.summary(now),
         }

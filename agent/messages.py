@@ -30,6 +30,9 @@ class Transcript:
     """Time the recogniser spent after end of speech, in milliseconds."""
     source: str = "text"
     """Where it came from: ``text``, ``mqtt``, ``vosk``, ``whisper``."""
+    eos_ms: float | None = None
+    """Speech only: milliseconds from the end of speech (the last voiced sample) to this
+    transcript; the daemon dates the utterance's end of speech from it."""
 
 
 @dataclass(frozen=True, slots=True)

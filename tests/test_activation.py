@@ -168,7 +168,7 @@ def listen(listener):
 def make(signal, mode="always", marks=None, wake=None):
     events = []
     asr = Asr(AsrSettings(), FakeRecogniser())
-    lst = Listener(Chunks(signal, marks), asr, vad=VadSettings(), gate=Gate(mode, 3.0),
+    lst = Listener(Chunks(signal, marks), asr, vad=VadSettings(model="energy"), gate=Gate(mode, 3.0),
                    wake=wake, emit=lambda k, d: events.append((k, d)))
     return lst, events
 
@@ -214,3 +214,64 @@ def test_push_to_talk_release_cuts_the_command_short():
     got = listen(lst)
     assert len(got) == 1 and got[0].reason == "released"
     assert got[0].transcript.text == "heard 1.8 seconds"  # 0.3 s pre-roll + 1.5 s of speech
+
+
+# ------------------------------------------------------------------ intent-aware endpointing
+
+class WordsRecogniser:
+    """Says ``words`` once it has heard them all (the speech), and counts its looks."""
+
+    name = "fake"
+
+    def __init__(self, words: str, speech_bytes: int):
+        self.words, self.speech_bytes = words, speech_bytes
+        self.audio = b""
+        self.peeks = 0
+
+    async def load(self):
+        pass
+
+    async def start(self):
+        self.audio = b""
+
+    async def feed(self, pcm):
+        self.audio += pcm
+
+    async def peek(self):
+        self.peeks += 1
+        return self.words if len(self.audio) >= self.speech_bytes else self.words.rsplit(" ", 1)[0]
+
+    async def finish(self):
+        return self.words
+
+
+def early(words: str):
+    from agent.audio.listener import build_completion
+    from agent.config import load_config
+    from agent.understand import TemplateEngine
+    from tests.support.speech import ROOT
+    signal = np.concatenate([quiet(1), speech(1.0), quiet(1.5)])
+    events = []
+    rec = WordsRecogniser(words, int((0.3 + 1.0) * 32000))
+    vad = VadSettings(model="energy", complete_pause_ms=200, end_silence_ms=700)
+    completion = build_completion(TemplateEngine(load_config(ROOT / "config" / "demo.yaml")), vad)
+    lst = Listener(Chunks(signal), Asr(AsrSettings(), rec), vad=vad, gate=Gate("always"),
+                   emit=lambda k, d: events.append((k, d)), completion=completion)
+    return listen(lst), [d for k, d in events if k == "heard"], rec
+
+
+def test_a_finished_command_ends_after_the_short_pause():
+    got, heard, rec = early("turn off the reading lamp")
+    assert len(got) == 1 and got[0].reason == "complete" and rec.peeks == 1
+    assert got[0].speech_end == pytest.approx(2.0, abs=0.05)
+    assert got[0].decided - got[0].speech_end == pytest.approx(0.2, abs=0.03)  # not the 0.7 s silence
+    assert got[0].transcript.text == "turn off the reading lamp"
+    assert got[0].transcript.eos_ms == pytest.approx(got[0].eos_ms, abs=0.2) and got[0].eos_ms >= 200
+    assert heard[0]["reason"] == "complete" and "waited" not in heard[0]
+
+
+def test_a_command_the_grammar_could_continue_waits_for_the_silence_and_says_why():
+    got, heard, rec = early("turn on the lights")  # ... "in the bedroom" would be other lights
+    assert len(got) == 1 and got[0].reason == "silence" and rec.peeks == 1
+    assert got[0].decided - got[0].speech_end == pytest.approx(0.7, abs=0.03)
+    assert "area could follow" in heard[0]["waited"]

@@ -48,6 +48,21 @@ def test_a_recording_drives_devices_through_the_broker(broker, recorder, tmp_pat
     assert states[:4] == ["idle", "listening", "processing", "idle"] and states.count("processing") == 3
     heard = [e for e in events if e["kind"] == "heard"]
     assert len(heard) == 3 and all(e["eos_ms"] >= e["asr_ms"] > 0 for e in heard)
+    # each utterance's events are dated: end of speech, transcript, intent, acknowledged action
+    spoken = [e for e in events if e["kind"] == "transcript"]
+    assert len(spoken) == 3 and all(e["timing"]["speech_end"] < e["timing"]["transcript"] for e in spoken)
+    intents = [e for e in events if e["kind"] == "intent"]
+    assert all(e["timing"]["transcript"] <= e["timing"]["intent"] for e in intents)
+    first_acts = [e for e in events if e["kind"] == "action" and "speech_to_ack_ms" in e.get("timing", {})]
+    assert len(first_acts) == 3  # one figure per spoken command, on its first acknowledged action
+    for e in first_acts:
+        t = e["timing"]
+        assert t["speech_end"] < t["transcript"] <= t["intent"] <= t["acked"]
+        assert t["speech_to_ack_ms"] == pytest.approx((t["acked"] - t["speech_end"]) * 1000, abs=2)
+    # ... and the health document ``voice-agent status`` reads holds the last hour's figures
+    health = json.loads(recorder.unique("voice-agent/demo/health")[-1].text)
+    latency = health["speech_to_action"]
+    assert latency["n"] == 3 and 0 < latency["p50_ms"] <= latency["p95_ms"]
 
 
 def test_push_to_talk_over_mqtt_takes_only_the_pressed_command(broker, recorder, tmp_path):

@@ -7,6 +7,7 @@ import asyncio
 import os
 import subprocess
 import threading
+import wave
 
 import numpy as np
 import pytest
@@ -15,7 +16,7 @@ from agent.audio.capture import DeviceMissing, MicSource, find_device
 from agent.audio.resample import Resampler
 from agent.audio.settings import AudioSettings, read_audio
 from agent.audio.sources import AudioFileError, FileSource, StdinSource
-from agent.audio.vad import Endpointer, SpeechAudio, SpeechEnd, SpeechStart, VadSettings
+from agent.audio.vad import Endpointer, NeuralVad, SpeechAudio, SpeechEnd, SpeechPause, SpeechStart, VadSettings
 from agent.config import parse_config
 from agent.errors import ConfigError
 from agent.yamlsrc import load_yaml
@@ -88,7 +89,7 @@ def quiet(seconds: float, level: float = 0.001) -> np.ndarray:
     return (np.random.default_rng(2).standard_normal(int(16000 * seconds)) * level).astype(np.float32)
 
 
-def run_endpointer(signal, settings=VadSettings()):
+def run_endpointer(signal, settings=VadSettings(model="energy")):
     ep = Endpointer(settings)
     events = []
     for now, pcm in chunks_of(signal):
@@ -114,7 +115,7 @@ def test_endpointer_finds_one_utterance_with_preroll_and_end_of_speech():
 
 def test_endpointer_cuts_an_endless_utterance():
     events = run_endpointer(np.concatenate([quiet(0.5), burst(5.0)]),
-                            VadSettings(max_utterance_s=2.0))
+                            VadSettings(model="energy", max_utterance_s=2.0))
     ends = [e for e in events if isinstance(e, SpeechEnd)]
     assert ends[0].reason == "max_length"
     assert ends[0].time == pytest.approx(2.5, abs=0.05)
@@ -335,3 +336,102 @@ def test_audio_section_problems_name_file_line_and_key(tmp_path):
     assert f"{path}:3: audio.input: unknown value 'micro' (did you mean 'mic'?)" in text
     assert f"{path}:4: audio.block_ms: 10 is out of range" in text
     assert f"{path}:6: audio.vad.end_silence: unknown key (did you mean 'end_silence_ms'?)" in text
+
+
+def test_vad_section_defaults_and_problems(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("site: t\naudio: {input: mic}\n")
+    vad = read_audio(parse_config(load_yaml(path), path)).vad
+    assert (vad.model, vad.complete_pause_ms, vad.end_silence_ms) == ("silero", 200, 700)
+    path.write_text("site: t\naudio:\n  vad: {model: neural, complete_pause_ms: 800, end_silence_ms: 700}\n")
+    with pytest.raises(ConfigError) as exc:
+        read_audio(parse_config(load_yaml(path), path))
+    text = str(exc.value)
+    assert "audio.vad.model: unknown value 'neural'" in text
+    assert "audio.vad.complete_pause_ms: complete_pause_ms (800) must be shorter than end_silence_ms (700)" in text
+
+
+def test_a_short_pause_is_offered_once_and_close_ends_the_utterance_there():
+    settings = VadSettings(model="energy", complete_pause_ms=200)
+    signal = np.concatenate([quiet(1.0), burst(0.8), quiet(0.1), burst(0.5), quiet(1.0)])
+    ep = Endpointer(settings)
+    events = []
+    for now, pcm in chunks_of(signal):
+        events += ep.feed(now, pcm)
+    pauses = [e for e in events if isinstance(e, SpeechPause)]
+    # the 100 ms gap inside the command is not a pause; the end is offered once, at 200 ms
+    assert len(pauses) == 1 and pauses[0].speech_end == pytest.approx(2.4, abs=0.03)
+    assert pauses[0].time == pytest.approx(2.6, abs=0.03)
+    assert [e.reason for e in events if isinstance(e, SpeechEnd)] == ["silence"]  # nobody closed it
+
+    ep = Endpointer(settings)
+    for now, pcm in chunks_of(signal):
+        for e in ep.feed(now, pcm):
+            if isinstance(e, SpeechPause):
+                closed = ep.close(e.time)
+                assert closed == [SpeechEnd(e.time, e.speech_end, "complete")]
+                assert not ep.in_speech and ep.close(e.time) == []
+            assert not isinstance(e, SpeechEnd)  # closed early: no second end
+
+
+def test_pause_is_off_at_zero():
+    events = run_endpointer(np.concatenate([quiet(1.0), burst(1.0), quiet(1.5)]),
+                            VadSettings(model="energy", complete_pause_ms=0))
+    assert not [e for e in events if isinstance(e, SpeechPause)]
+
+
+class CountingDetector:
+    """Stands in for the network: says "speech" when the window is loud."""
+
+    def __init__(self):
+        self.calls = 0
+        self.resets = 0
+
+    def __call__(self, window):
+        self.calls += 1
+        return 0.9 if np.sqrt(np.mean(window ** 2)) > 0.05 else 0.05
+
+    def reset(self):
+        self.resets += 1
+
+
+def test_neural_vad_sleeps_in_a_quiet_room_and_decides_inside_an_utterance():
+    detector = CountingDetector()
+    settings = VadSettings(model="silero")
+    ep = Endpointer(settings, vad=NeuralVad(settings, detector))
+    for now, pcm in chunks_of(quiet(3.0)):
+        assert ep.feed(now, pcm) == []
+    assert detector.calls == 0  # the energy gate never opened: the network cost nothing
+    events = []
+    for now, pcm in chunks_of(np.concatenate([burst(1.0), quiet(1.0)])):
+        events += ep.feed(3.0 + now, pcm)
+    assert [type(e) for e in events if not isinstance(e, SpeechAudio)] == [SpeechStart, SpeechPause, SpeechEnd]
+    assert detector.calls > 0 and detector.resets == 1  # back to sleep after the utterance
+    # a frame takes the verdict of the latest whole 32 ms window
+    assert [e for e in events if isinstance(e, SpeechEnd)][0].speech_end == pytest.approx(4.0, abs=0.07)
+
+
+def test_silero_hears_a_voice_and_not_a_kitchen(tmp_path):
+    from tests.support.speech import BARISTA, pcm, say
+    voice = pcm(say("turn off the reading lamp", tmp_path / "cmd.wav"))
+    with wave.open(str(BARISTA / "kitchen_noise.wav")) as w:
+        kitchen = w.readframes(16000 * 60)
+    counts = {}
+    for model in ("energy", "silero"):
+        ep = Endpointer(VadSettings(model=model))
+        starts = 0
+        for i in range(0, len(kitchen), 640):
+            starts += sum(isinstance(e, SpeechStart) for e in ep.feed((i + 640) / 32000, kitchen[i:i + 640]))
+        counts[model] = starts
+    assert counts["silero"] == 0 and counts["energy"] > 0  # clatter opened the energy VAD, not the network
+    ep = Endpointer(VadSettings())
+    signal = b"\0\0" * 16000 + voice + b"\0\0" * 24000
+    events = []
+    for i in range(0, len(signal), 640):
+        events += ep.feed((i + 640) / 32000, signal[i:i + 640])
+    ends = [e for e in events if isinstance(e, SpeechEnd)]
+    assert len([e for e in events if isinstance(e, SpeechStart)]) == 1 and len(ends) == 1
+    x = np.frombuffer(voice, "<i2").astype(np.float64) / 32768
+    levels = 10 * np.log10(np.mean(x[:len(x) // 160 * 160].reshape(-1, 160) ** 2, axis=1) + 1e-10)
+    last_voiced = 1.0 + (np.nonzero(levels > -45)[0][-1] + 1) * 0.01
+    assert ends[0].speech_end == pytest.approx(last_voiced, abs=0.15)

@@ -48,6 +48,11 @@ class Asr:
     def name(self) -> str:
         return self.recogniser.name
 
+    async def peek(self) -> str:
+        """What the recogniser makes of the utterance so far (uncorrected: an early end
+        is only taken on words the templates understand exactly as heard)."""
+        return self.clean((await self.recogniser.peek()).strip())
+
     async def finish(self) -> Heard:
         """Close the utterance: final words, corrected if the mode says so."""
         t0 = time.perf_counter()

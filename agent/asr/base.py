@@ -29,8 +29,13 @@ class Recogniser(Protocol):
     async def feed(self, pcm: bytes) -> str | None:
         """Add 16 kHz mono s16le audio; the partial transcript if it changed, else None."""
 
+    async def peek(self) -> str:
+        """The transcript of the utterance so far, without ending it (intent-aware
+        endpointing looks at it after a short pause)."""
+
     async def finish(self) -> str:
-        """End the utterance; its final transcript (may be empty)."""
+        """End the utterance; its final transcript (may be empty). Right after a
+        :meth:`peek` with no audio fed since, a recogniser may return the peek's words."""
 
     async def close(self) -> None:
         """Free the model and the worker thread."""

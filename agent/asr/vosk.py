@@ -152,6 +152,10 @@ class VoskRecogniser:
         with their times in seconds from :meth:`start`."""
         return await self._worker.call(self._feed, pcm)
 
+    async def peek(self) -> str:
+        """The words so far (the partial result Vosk keeps up to date as it is fed)."""
+        return await self._worker.call(lambda: self._partial)
+
     def _finish(self) -> str:  # (worker)
         final = json.loads(self._rec.FinalResult()).get("text", "")
         text = " ".join(self._done + ([final] if final else []))

