@@ -18,7 +18,9 @@ from agent.errors import ConfigError
 from agent.messages import AudioChunk
 from agent.yamlsrc import load_yaml
 
-from tests.support.speech import tone
+from tests.support.speech import ROOT, tone
+
+HOME_INTENTS = f"intents: [{ROOT / 'intents' / 'home.yaml'}]\n"  # a config needs intents
 
 
 # ------------------------------------------------------------------ the gate (pure)
@@ -78,10 +80,10 @@ def test_push_to_talk_released_before_speaking_stops_listening():
 
 def test_activation_section_problems(tmp_path):
     path = tmp_path / "c.yaml"
-    path.write_text("site: t\nactivation:\n  mode: wake\n  wake_phrase: jarvis\n")
+    path.write_text("site: t\nactivation:\n  mode: wake\n  wake_phrase: jarvis\n" + HOME_INTENTS)
     with pytest.raises(ConfigError, match=r"c.yaml:4: activation.wake_phrase: wake phrase 'jarvis' is one word"):
         read_activation(parse_config(load_yaml(path), path))
-    path.write_text("site: kitchen\nmqtt: {prefix: home}\nactivation: {mode: ptt}\n")
+    path.write_text("site: kitchen\nmqtt: {prefix: home}\nactivation: {mode: ptt}\n" + HOME_INTENTS)
     assert read_activation(parse_config(load_yaml(path), path)).listen_topic == "home/kitchen/listen"
 
 

@@ -21,7 +21,9 @@ from agent.config import parse_config
 from agent.errors import ConfigError
 from agent.yamlsrc import load_yaml
 
-from tests.support.speech import need, tone, write_wav
+from tests.support.speech import ROOT, need, tone, write_wav
+
+HOME_INTENTS = f"intents: [{ROOT / 'intents' / 'home.yaml'}]\n"  # a config needs intents
 
 
 def dominant_hz(x: np.ndarray, rate: int = 16000) -> float:
@@ -328,7 +330,7 @@ def test_a_device_that_stops_is_reported_and_reopened():
 
 def test_audio_section_problems_name_file_line_and_key(tmp_path):
     path = tmp_path / "c.yaml"
-    path.write_text("site: t\naudio:\n  input: micro\n  block_ms: 10\n  vad:\n    end_silence: 500\n")
+    path.write_text("site: t\naudio:\n  input: micro\n  block_ms: 10\n  vad:\n    end_silence: 500\n" + HOME_INTENTS)
     config = parse_config(load_yaml(path), path)
     with pytest.raises(ConfigError) as exc:
         read_audio(config)
@@ -340,10 +342,10 @@ def test_audio_section_problems_name_file_line_and_key(tmp_path):
 
 def test_vad_section_defaults_and_problems(tmp_path):
     path = tmp_path / "c.yaml"
-    path.write_text("site: t\naudio: {input: mic}\n")
+    path.write_text("site: t\naudio: {input: mic}\n" + HOME_INTENTS)
     vad = read_audio(parse_config(load_yaml(path), path)).vad
     assert (vad.model, vad.complete_pause_ms, vad.end_silence_ms) == ("silero", 200, 700)
-    path.write_text("site: t\naudio:\n  vad: {model: neural, complete_pause_ms: 800, end_silence_ms: 700}\n")
+    path.write_text("site: t\naudio:\n  vad: {model: neural, complete_pause_ms: 800, end_silence_ms: 700}\n" + HOME_INTENTS)
     with pytest.raises(ConfigError) as exc:
         read_audio(parse_config(load_yaml(path), path))
     text = str(exc.value)
