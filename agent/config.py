@@ -285,7 +285,7 @@ _TOP = ("site", "area", "language", "mqtt", "intents", "floors", "areas", "devic
         "understanding", "audio", "asr", "activation", "service", "discovery", "homeassistant")
 
 
-_SECTIONS = ("audio", "asr", "activation", "service", "discovery", "homeassistant")
+_SECTIONS = ("audio", "asr", "activation", "service", "discovery", "homeassistant", "voice")
 """Optional stages' sections, each validated by the module that owns it."""
 
 

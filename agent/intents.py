@@ -81,11 +81,26 @@ class IntentSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class ReplySource:
+    """A ``replies:`` mapping as written: at the top of a file (general) or under an intent."""
+
+    language: str
+    intent: str | None
+    """None for the file's general replies."""
+    entries: dict[str, Any]
+    """Key -> a template string or a list of variants (checked by :mod:`agent.voice.replies`)."""
+    file: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
 class IntentSet:
     sentences: tuple[Sentence, ...]
     lists: dict[str, SlotList]
     intents: dict[str, IntentSpec]
     files: tuple[Path, ...] = field(default=())
+    replies: tuple[ReplySource, ...] = field(default=())
+    """What the agent says, in file order (a later file's entry overrides an earlier one)."""
 
     @property
     def template_count(self) -> int:
@@ -117,6 +132,7 @@ def load_intents(paths: tuple[Path, ...] | list[Path]) -> IntentSet:
     lists: dict[str, SlotList] = {}
     specs: dict[str, IntentSpec] = {}
     raw_sentences: list[tuple[str, str, dict, tuple[str, ...], Reader, str]] = []
+    replies: list[ReplySource] = []
 
     docs = []
     for path in paths:
@@ -128,7 +144,8 @@ def load_intents(paths: tuple[Path, ...] | list[Path]) -> IntentSet:
         docs.append((path, Reader(data, "", problems, str(path), 1)))
 
     for path, r in docs:
-        r.get("language", str, "en")
+        language = r.get("language", str, "en") or "en"
+        _read_replies(r, language, None, replies)
         rr = r.sub("rules")
         for name, value in rr.node.items():
             rr.used.add(name)
@@ -151,12 +168,14 @@ def load_intents(paths: tuple[Path, ...] | list[Path]) -> IntentSet:
 
     order = 0
     for path, r in docs:
+        language = r.get("language", str, "en") or "en"
         ir = r.sub("intents")
         for name in list(ir.node):
             spec_r = ir.sub(name)
             node = spec_r.node
             if isinstance(node, list):  # short form: intent: [ {sentences: [...]}, ... ]
                 spec_r = Reader({"data": node}, spec_r.path, problems, spec_r.file, spec_r.line)
+            _read_replies(spec_r, language, name, replies)
             kinds = spec_r.strings("kinds")
             for k in kinds:
                 t = k.split(":")[0]
@@ -213,7 +232,14 @@ def load_intents(paths: tuple[Path, ...] | list[Path]) -> IntentSet:
 
     if problems:
         raise ConfigError(problems)
-    return IntentSet(tuple(sentences), lists, specs, tuple(paths))
+    return IntentSet(tuple(sentences), lists, specs, tuple(paths), tuple(replies))
+
+
+def _read_replies(r: Reader, language: str, intent: str | None, out: list[ReplySource]) -> None:
+    node = r.get("replies", dict, None)
+    if node:
+        line = node.line_of(next(iter(node))) if hasattr(node, "line_of") else r.line
+        out.append(ReplySource(language, intent, node, r.file, line))
 
 
 def _read_list(name: str, r: Reader) -> SlotList:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = str(ROOT / "config" / "demo.yaml")
-KEYS = {"text", "intent", "targets", "slots", "engine", "confidence", "actions", "ms", "commands"}
+KEYS = {"text", "intent", "targets", "slots", "engine", "confidence", "actions", "ms", "commands", "reply"}
 
 
 def run(*args, stdin: bytes | None = None):
@@ -28,6 +28,9 @@ def test_parse_prints_exactly_the_contract_keys():
                               "payload": json.dumps({"state": "ON", "brightness": 102}, separators=(",", ":")),
                               "qos": 1, "retain": False}]
     assert isinstance(ok["ms"], float)
+    # the bedroom is not where the demo hub stands: the agent says what it does
+    assert ok["reply"] == "Setting the bedroom lamp to 40 percent."
+    assert miss["intent"] is None and miss["reply"] and "sorry" in miss["reply"].lower() or "catch" in miss["reply"]
     assert miss["intent"] is None and miss["targets"] == [] and miss["actions"] == [] and miss["engine"] is None
 
 

@@ -28,7 +28,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def runtime_problems(config: Config, intents: IntentSet, engine: TemplateEngine) -> list[str]:
     """What ``run`` would refuse at start beyond the config's own shape: action and topic
     templates, broker credentials and certificates, the audio, speech, activation and
-    service sections, and the models they name (found, never loaded)."""
+    service sections, the reply templates and the voice, and the models they name (found,
+    never loaded)."""
     problems: list[str] = []
 
     def attempt(step) -> None:
@@ -61,6 +62,12 @@ def runtime_problems(config: Config, intents: IntentSet, engine: TemplateEngine)
         from ..discovery.settings import read_announce, read_discovery
         attempt(lambda: read_discovery(config))
         attempt(lambda: read_announce(config))
+    from ..voice.replies import ReplyBook
+    attempt(lambda: ReplyBook(intents, config.language))
+    if "voice" in sections:
+        from ..voice.settings import read_voice
+        from ..voice.voices import check_voice
+        attempt(lambda: check_voice(read_voice(config)))
     if config.understanding.slm.enabled:
         from ..slm.models import find_gguf
         attempt(lambda: find_gguf(config.understanding.slm.model))

@@ -71,6 +71,8 @@ def run(args: argparse.Namespace) -> int:
     planner = ActionPlanner(config, intents=engine.intents)
     session = Session(config, engine)
     clock = [0.0]
+    from ..voice import replier_for
+    replier = replier_for(config, engine.intents)
 
     def one(text: str, extra: dict | None = None) -> None:
         start = time.perf_counter()
@@ -93,7 +95,8 @@ def run(args: argparse.Namespace) -> int:
         for plan in plans:
             for p in plan.problems:
                 print(f"voice-agent: {text[:80]!r}: [{p.code}] {p.message}", file=sys.stderr)
-        emit({**reading_json(reading, plans, ms), **(extra or {})})
+        reply = replier.for_reading(reading, plans, area=args.area).text  # what `run` says (null: silent or a sound)
+        emit({**reading_json(reading, plans, ms), "reply": reply, **(extra or {})})
 
     failed: list[str] = []
     if args.audio:
