@@ -125,6 +125,9 @@ class Daemon:
         """Called on every (re)connection (agent/discovery/announce.py publishes its configs)."""
         self.config_filter: Callable[[Config], Config] = lambda c: c
         """Applied to every config :meth:`reload` is given (live discovery adds its devices)."""
+        self.talk: Any = None
+        """The reply stage (agent/voice/talkback.py) when attached: told of each new utterance
+        (barge-in) and each plan (what to say); everything else it reads from the events."""
 
     # ------------------------------------------------------------------ inputs
     def submit(self, item: Transcript | str, area: str | None = None) -> None:
@@ -377,6 +380,8 @@ class Daemon:
                          timing=timing.as_json(self.wall))
         if not t.final:
             return
+        if self.talk is not None:
+            self.talk.heard(t.text)
         now = utt.received  # a "yes" counts from when it was said, not when its turn came
         expired = self.confirm.expire(now)
         if expired is not None:
@@ -461,6 +466,8 @@ class Daemon:
                              names=[engine.devices[d].name for d in pending.devices],
                              intent=name, window=self.confirm.window)
             self._arm_timer()
+        if self.talk is not None:
+            self.talk.planned(uid, [plans] if isinstance(plans, Plan) else list(plans), area)
 
     # ------------------------------------------------------------------ confirmations
     def _arm_timer(self) -> None:

@@ -3,7 +3,8 @@
 Kinds: ``transcript`` (text came in), ``intent`` (understood), ``not_understood``,
 ``action`` (a publish the broker acknowledged), ``answer`` (a ``get_state`` reply),
 ``confirm`` (waiting for / got a "yes"), ``error`` (anything dropped or refused, with a
-stable ``code``). Every event carries ``id`` (the utterance it belongs to), ``ts`` (Unix
+stable ``code``), ``reply`` (what the agent says, :mod:`agent.voice.talkback`) and
+``speaking`` (a reply's audio started / ended). Every event carries ``id`` (the utterance it belongs to), ``ts`` (Unix
 time), ``site`` and ``kind``. ``<prefix>/<site>/availability`` holds ``online`` /
 ``offline`` (retained, with a last will).
 """
@@ -17,7 +18,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-KINDS = ("transcript", "intent", "not_understood", "action", "answer", "confirm", "error")
+KINDS = ("transcript", "intent", "not_understood", "action", "answer", "confirm", "error", "reply", "speaking")
 ONLINE, OFFLINE = "online", "offline"
 
 

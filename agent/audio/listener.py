@@ -80,6 +80,10 @@ class Listener:
         self.loaded = False
         self.muted = False
         """While True, microphone audio is dropped before the wake spotter or recogniser hear it."""
+        self.agent_speaking: Callable[[], bool] = lambda: False
+        """True while the agent speaks a reply (agent/voice): the microphone's audio is dropped then."""
+        self.barge_in: Callable[[], None] = lambda: None
+        """Called when the person starts talking (push-to-talk, or speech while not muted)."""
 
     async def load(self) -> None:
         if not self.loaded:
@@ -125,6 +129,7 @@ class Listener:
                 continue
             for pressed in self._ptt:
                 if pressed:
+                    self.barge_in()
                     self.gate.press(self._now)
                     if self.endpointer.in_speech and not self._command:
                         await self._begin_command(b"".join(self._segment))
@@ -134,6 +139,12 @@ class Listener:
                     if got:
                         yield got
             self._ptt.clear()
+            if not self._command and self.agent_speaking():  # the agent's own voice is never a command
+                if self.endpointer.in_speech:
+                    self.endpointer.reset()
+                    await self._end(SpeechEnd(self._now, self._now, "muted"))
+                self.gate.tick(self._now)
+                continue
             for event in self.endpointer.feed(chunk.timestamp, chunk.pcm):
                 if isinstance(event, SpeechPause):
                     if not await self._finished(event):
@@ -179,6 +190,7 @@ class Listener:
 
     async def _on(self, event: SpeechStart | SpeechAudio | SpeechEnd) -> Utterance | None:
         if isinstance(event, SpeechStart):
+            self.barge_in()
             self._segment = [event.audio]
             if self.gate.speech_started(event.time):
                 await self._begin_command(event.audio)

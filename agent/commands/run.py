@@ -29,6 +29,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="hear a recording (WAV, or raw 16 kHz s16le; '-' = stdin) in real time; exit after it")
     p.add_argument("--no-audio", action="store_true",
                    help="ignore the config's audio section (text input only)")
+    p.add_argument("--silent", action="store_true",
+                   help="do not speak replies (they are still published as reply events)")
     p.add_argument("-q", "--quiet", action="store_true", help="do not print events to stdout")
     p.set_defaults(func=run)
 
@@ -98,12 +100,15 @@ def run(args: argparse.Namespace) -> int:
     from ..supervise import Supervisor
     supervisor = Supervisor(config, prepare=lambda c: broker_override(c, args.mqtt), verbose=args.verbose)
     daemon = Daemon(config, hooks=supervisor.hooks(), echo=None if args.quiet else _echo)
+    from ..voice.talkback import attach as attach_voice
+    talk = attach_voice(daemon, config, speak=not args.silent)  # reply events, and the voice
     hearing = None
     if args.mic is not None or args.audio or ("audio" in config.sections and not args.no_audio):  # speech in
         if args.text and args.audio == "-":
             raise SystemExit("voice-agent run: --text and --audio - both want stdin; choose one")
         from ..audio.hearing import attach
         hearing = attach(daemon, config, mic=args.mic, audio=args.audio)
+        hearing.listener.agent_speaking, hearing.listener.barge_in = talk.muted, talk.barge_in
     from ..discovery.wiring import attach_discovery
     attach_discovery(daemon, config, hearing)  # live device sync, the agent's own Home Assistant entities
     if args.text:
@@ -118,5 +123,6 @@ def run(args: argparse.Namespace) -> int:
                 task.cancel()
 
     status = asyncio.run(main())
+    talk.close(wait_s=15.0)  # the last reply is heard to its end
     sys.stdout.flush()
     return status

@@ -231,10 +231,15 @@ class Replier:
         the part that was not understood."""
         if not plans:
             return self.not_understood(reading.text, reading.reason)
+        return self.for_plans(plans, area=area, unknown=tuple(getattr(reading, "unknown", ())))
+
+    def for_plans(self, plans: list[Any], *, area: str | None = None,
+                  unknown: tuple[tuple[str, str], ...] = ()) -> Reply:
+        """Several commands of one utterance: their replies in order (one acknowledgement
+        sound for all that need only a sound), then the part not understood, if any."""
         parts = [self.for_plan(p, area=area) for p in plans]
-        if getattr(reading, "unknown", None):
-            said, why = reading.unknown[0]
-            parts.append(self.not_understood(said, why))
+        if unknown:
+            parts.append(self.not_understood(*unknown[0]))
         return _combine(parts)
 
     def _done(self, intent: Any, acted: list[str], area: str | None) -> Reply:

@@ -38,6 +38,8 @@ class TalkBack:
         self.asked: dict[str, tuple[str, str, dict[str, Any]]] = {}
         """Utterance id of an open question -> (intent, text, slots), for what to say after it."""
         self._failures: dict[tuple[str, str], list[str]] = {}
+        self._parts: dict[str, list[tuple[str, str]]] = {}
+        """Parts of an utterance not understood, said together with the reply to the rest."""
         self.latencies: list[float] = []
         """Seconds from a reply's decision to its first audio at the speaker (benchmarks read it)."""
         self._chime = None
@@ -50,21 +52,29 @@ class TalkBack:
         if self.mouth is not None and self.mouth.stop():
             log.info("reply interrupted by a new utterance")
 
-    def planned(self, uid: str, plan: Any, area: str | None) -> None:
+    def planned(self, uid: str, plans: list[Any], area: str | None) -> None:
+        """The commands of one utterance were planned (``cancel`` is said from its event)."""
+        unknown = tuple(self._parts.pop(uid, ()))
+        if not plans:
+            return
         if self.daemon.config is not self.replier.config:  # reloaded (SIGHUP): the new intent files' words
             self.replier = self.replier.rebuilt(self.daemon.config, getattr(self.daemon.engine.understander,
                                                                              "intents", None))
-        reply = self.replier.for_plan(plan, area=area)
-        if reply.kind == "confirm" or "?" in (reply.text or ""):
-            intent = plan.intent
-            self.asked[uid] = (intent.name or "", intent.text, dict(intent.slots))
+        reply = self.replier.for_plans(plans, area=area, unknown=unknown)
+        held = [p.intent for p in plans if any(a.device in self.replier.devices
+                                               and self.replier.devices[a.device].confirm for a in p.actions)]
+        if held:
+            self.asked[uid] = (held[0].name or "", held[0].text, dict(held[0].slots))
             while len(self.asked) > 20:
                 self.asked.pop(next(iter(self.asked)))
         self.reply(uid, reply)
 
     def on_event(self, event: Event) -> None:
         kind, data = event.kind, event.data
-        if kind == "not_understood":
+        if kind == "not_understood" and "utterance" in data:  # a part of a compound: said with the rest
+            self._parts.setdefault(event.id, []).append((data.get("text", ""), data.get("reason", "")))
+        elif kind == "not_understood":
+            self._parts.pop(event.id, None)
             self.reply(event.id, self.replier.not_understood(data.get("text", ""), data.get("reason", "")))
         elif kind == "intent" and data.get("intent") == "cancel":
             self.reply(event.id, self.replier.say("cancelled", "cancel", data.get("text", "")))
