@@ -71,6 +71,14 @@ class Confirmations:
             return None, pending
         return pending, None
 
+    def spoken(self, uid: str, now: float) -> bool:
+        """The question ``uid`` has just been said out loud: the window counts from now, so
+        a long question (or a slow speaker) leaves the person the whole window to answer."""
+        if self.pending is None or self.pending.uid != uid:
+            return False
+        self.pending.deadline = max(self.pending.deadline, now + self.window)
+        return True
+
     def expire(self, now: float) -> Pending | None:
         if self.pending is not None and now > self.pending.deadline:
             pending, self.pending = self.pending, None

@@ -53,9 +53,9 @@ def test_acknowledge_speech_and_none(demo_config, demo_engine):
 def test_confirmation_question_and_what_follows(home):
     reply, _, replier = home
     ask = reply("unlock the front door")
-    assert ask.text == "Unlock the front door?" and ask.kind == "confirm"
+    assert ask.text == "Should I unlock the front door?" and ask.kind == "confirm"
     assert replier.confirm_result("confirmed", "unlock", ["lock.front_door"], "unlock the front door").text \
-        == "Unlocking the front door."
+        == "Okay, I'm unlocking the front door."
     assert replier.confirm_result("cancelled", "unlock", ["lock.front_door"], "x").text \
         == "Okay, the front door stays locked."
     assert "stays locked" in replier.confirm_result("timeout", "unlock", ["lock.front_door"], "x").text

@@ -79,7 +79,8 @@ class TalkBack:
         elif kind == "intent" and data.get("intent") == "cancel":
             self.reply(event.id, self.replier.say("cancelled", "cancel", data.get("text", "")))
         elif kind == "confirm" and data.get("result") in ("confirmed", "cancelled", "timeout"):
-            intent, text, slots = self.asked.pop(event.id, ("", "", {}))
+            # "confirmed" comes with the "yes" utterance's id and the question's as "asked"
+            intent, text, slots = self.asked.pop(data.get("asked") or event.id, ("", "", {}))
             self.reply(event.id, self.replier.confirm_result(data["result"], intent, list(data.get("devices") or []),
                                                              text, slots))
         elif kind == "confirm" and data.get("result") == "superseded":
@@ -128,7 +129,11 @@ class TalkBack:
                                                   first_audio_ms=round(latency * 1000, 1)))
 
     def ended(self, reply_id: str, how: str) -> None:
-        self._hop(lambda: self.daemon.events.emit("speaking", reply_id, state=how))
+        def on_loop() -> None:
+            # (the daemon's confirmation timer re-arms itself when it finds the deadline moved)
+            self.daemon.confirm.spoken(reply_id, self.daemon.clock())
+            self.daemon.events.emit("speaking", reply_id, state=how)
+        self._hop(on_loop)
 
     def failed(self, exc: Exception) -> None:
         from ..events import new_id
