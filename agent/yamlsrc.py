@@ -92,7 +92,61 @@ def load_yaml(path: Path | str, *, text: str | None = None) -> Any:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 0
-        what = exc.problem or exc.context or "syntax error"
-        raise ConfigError([f"{name}:{line}: YAML syntax error: {what}"]) from None
+        line, words = explain(exc, text, line)
+        raise ConfigError([f"{name}:{line}: {words}"]) from None
     except yaml.YAMLError as exc:
         raise ConfigError([f"{name}: YAML error: {exc}"]) from None
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def explain(exc: yaml.MarkedYAMLError, text: str, line: int) -> tuple[int, str]:
+    """A YAML syntax error in plain words: ``(line, what is wrong and how to fix it)``.
+
+    The parser's own words ("expected <block end>, but found '<block mapping start>'")
+    describe its state, not the file; these say what the person wrote.
+    """
+    lines = text.splitlines()
+    here = lines[line - 1] if 0 < line <= len(lines) else ""
+    above_no = next((n for n in range(line - 1, 0, -1) if lines[n - 1].strip()
+                     and not lines[n - 1].lstrip().startswith("#")), 0)
+    above = lines[above_no - 1] if above_no else ""
+    problem, context = exc.problem or "", exc.context or ""
+    if "\\t" in problem or "'\t'" in problem:
+        return line, "this line holds a tab; YAML indents with spaces only"
+    if "cannot start any token" in problem:
+        char = problem.split("'")[1] if "'" in problem else "?"
+        return line, (f"a value cannot start with '{char}'; put the value in quotes "
+                      f"(name: \"{char}...\")")
+    if "undefined alias" in problem or "while scanning an alias" in context:
+        return line, "a value starting with '*' is a YAML alias; put the value in quotes"
+    if "quoted scalar" in context:
+        start = exc.context_mark.line + 1 if exc.context_mark else line
+        return start, "a quote opened on this line is never closed"
+    if "flow sequence" in context or "flow mapping" in context:
+        start = exc.context_mark.line + 1 if exc.context_mark else line
+        close = "]" if "sequence" in context else "}"
+        return start, (f"the {'list [' if close == ']' else 'mapping {'}...{close} that starts on this line is "
+                       f"not closed, or an item in it holds ',' or ':' and needs quotes")
+    if "mapping values are not allowed" in problem:
+        if above and ":" not in above.split("#")[0]:
+            return above_no, "this line has no ':'; write key: value"
+        if here.split("#")[0].count(": ") > 1:
+            return line, "the value on this line holds ': '; put the value in quotes (name: \"Lamp: hall\")"
+        if _indent(here) > _indent(above):
+            return line, "this line is indented more than the one above"
+        return line, "the value on this line holds ': '; put the value in quotes (name: \"Lamp: hall\")"
+    if "could not find expected ':'" in problem:
+        return line, "this line has no ':'; write key: value"
+    if "expected <block end>" in problem or "block collection" in context or "block mapping" in context:
+        if _indent(here) > _indent(above):
+            return line, "this line is indented more than the one above"
+        if here.lstrip().startswith("- ") != above.lstrip().startswith("- ") or _indent(here) < _indent(above):
+            return line, ("this line's indentation does not match the lines above; keys of one "
+                          "mapping (and items of one list) start in the same column")
+        return line, "this line's indentation does not match the lines above"
+    if "duplicate key" in problem:
+        return line, f"{problem}: the key is given twice; keep one"
+    return line, f"YAML syntax error: {problem or context or 'cannot be read'}"
