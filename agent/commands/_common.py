@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -22,6 +23,29 @@ def config_from(args: argparse.Namespace) -> Config:
     import os
     path = args.config or os.environ.get("VOICE_AGENT_CONFIG") or DEFAULT_CONFIG
     return load_config(path)
+
+
+def broker_override(config: Config, value: str | None) -> Config:
+    """``--mqtt HOST:PORT`` (or just HOST, or [v6::addr]:PORT) applied to the config."""
+    if not value:
+        return config
+    host, port = value, config.mqtt.port
+    if value.startswith("["):
+        host, _, rest = value[1:].partition("]")
+        if rest.startswith(":"):
+            port = _port(rest[1:], value)
+    elif value.count(":") == 1:
+        host, raw = value.split(":")
+        port = _port(raw, value)
+    if not host:
+        raise SystemExit(f"voice-agent: --mqtt {value!r}: give HOST:PORT, e.g. 127.0.0.1:1883")
+    return dataclasses.replace(config, mqtt=dataclasses.replace(config.mqtt, host=host, port=port))
+
+
+def _port(raw: str, value: str) -> int:
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise SystemExit(f"voice-agent: --mqtt {value!r}: the port must be a number 1-65535")
+    return int(raw)
 
 
 def emit(obj: Any) -> None:

@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
 import sys
 import threading
 
-from ..config import Config
 from ..daemon import Daemon
-from ._common import add_config_arg, config_from, emit, stdin_lines
+from ._common import add_config_arg, broker_override, config_from, emit, stdin_lines
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -35,27 +33,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def broker_override(config: Config, value: str | None) -> Config:
-    """``--mqtt HOST:PORT`` (or just HOST, or [v6::addr]:PORT) applied to the config."""
-    if not value:
-        return config
-    host, port = value, config.mqtt.port
-    if value.startswith("["):
-        host, _, rest = value[1:].partition("]")
-        if rest.startswith(":"):
-            port = _port(rest[1:], value)
-    elif value.count(":") == 1:
-        host, raw = value.split(":")
-        port = _port(raw, value)
-    if not host:
-        raise SystemExit(f"voice-agent run: --mqtt {value!r}: give HOST:PORT, e.g. 127.0.0.1:1883")
-    return dataclasses.replace(config, mqtt=dataclasses.replace(config.mqtt, host=host, port=port))
-
-
-def _port(raw: str, value: str) -> int:
-    if not raw.isdigit() or not 0 < int(raw) < 65536:
-        raise SystemExit(f"voice-agent run: --mqtt {value!r}: the port must be a number 1-65535")
-    return int(raw)
 
 
 def _read_stdin(daemon: Daemon) -> None:

@@ -22,7 +22,7 @@ from ..config import Config
 from ..events import KINDS, OFFLINE, ONLINE, Topics
 from ..health import health_topic
 from ..mqtt import MqttClient
-from ._common import add_config_arg, config_from, emit
+from ._common import add_config_arg, broker_override, config_from, emit
 
 EX_UNAVAILABLE = 69
 
@@ -35,6 +35,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--timeout", type=float, default=5.0, metavar="SECONDS",
                    help="give up on the broker after this long (default: %(default)s)")
     p.add_argument("--json", action="store_true", help="print one JSON document")
+    p.add_argument("--mqtt", metavar="HOST:PORT", default=None,
+                   help="broker to ask instead of the config's (as for run)")
     p.set_defaults(func=run)
 
 
@@ -192,7 +194,7 @@ def speech_to_action(summary: dict[str, Any] | None) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = config_from(args)
+    config = broker_override(config_from(args), args.mqtt)
     seen = asyncio.run(observe(config, args.wait, args.timeout))
     now = time.time()
     if not seen.connected:
