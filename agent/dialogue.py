@@ -150,7 +150,7 @@ class Dialogue:
             if part.intent is None and last_parse is not None:
                 # "turn off the tv and the lights": the verb said once, for both
                 pre, post = _around(last_parse)
-                part.whole = pre + part.toks + post
+                part.whole = pre + part.toks + post if bare else ()
                 for cand in (pre + part.toks + post, pre + part.toks) + ((part.toks,) if bare else ()):
                     if (cand != part.toks or bare) and self._try(part, cand, area, ref):
                         break

@@ -68,9 +68,9 @@ def phrase_kind(toks: tuple[str, ...]) -> str | None:
 
 
 _PLURAL_REFS = frozenset({"them", "they", "those", "these"})
-_ACTS_ON = frozenset({"turn", "switch", "put", "set", "dim", "open", "close", "shut", "lock", "unlock", "pause",
-                      "stop", "start", "mute", "unmute", "brighten", "raise", "lower", "change", "send", "heat",
-                      "cool", "kill", "resume", "unpause", "dock", "colour", "color", "paint"})
+_IT_AFTER = frozenset({"make", "is", "was", "what", "how", "hear", "keep", "get", "find"})
+_IT_BEFORE = frozenset({"up", "down", "is", "was", "will", "would"})
+"""Words around an "it" that is nobody: "make it warmer", "turn it up", "what time is it"."""
 
 
 def refers_back(toks: tuple[str, ...]) -> bool:
@@ -78,8 +78,8 @@ def refers_back(toks: tuple[str, ...]) -> bool:
     fan too")? Idioms where "it" is nobody ("make it warmer", "turn it up") do not."""
     if strip_too(toks) != toks or not _PLURAL_REFS.isdisjoint(toks):
         return True
-    return any(t == "it" and i > 0 and toks[i - 1] in _ACTS_ON and toks[i + 1:i + 2] not in (("up",), ("down",))
-               for i, t in enumerate(toks))
+    return any(t == "it" and not (i > 0 and toks[i - 1] in _IT_AFTER) and toks[i + 1:i + 2] not in
+               tuple((w,) for w in _IT_BEFORE) for i, t in enumerate(toks))
 
 
 def strip_too(toks: tuple[str, ...]) -> tuple[str, ...]:

@@ -169,3 +169,30 @@ def test_a_room_said_after_the_last_target_is_where_all_of_them_are(session):
         ("open", ("cover.bedroom",), {}), ("turn_on", ("light.bedroom",), {})]
     assert said(session, "turn off the tv and the lamp in the bedroom", 3)[0] == [
         ("turn_off", ("media.tv",), {}), ("turn_off", ("light.bedroom",), {})]   # no tv there: the tv
+
+
+class FakeModel:
+    """The model as a black box: one Intent per text; remembers what it was asked."""
+
+    def __init__(self, answers):
+        self.answers = answers
+        self.asked = []
+
+    def understand(self, text, *, area=None):
+        self.asked.append(text)
+        name, targets = self.answers.get(text, (None, ()))
+        return Intent(text, name, targets, {}, "slm" if name else None, 0.9 if name else 0.0,
+                      "" if name else "the model did not understand")
+
+
+def test_a_part_the_templates_miss_goes_to_the_model_alone(demo_config, demo_engine):
+    from agent.slm.router import Router
+    model = FakeModel({"extinguish reading lamp": ("turn_off", ("light.reading",))})
+    s = Session(demo_config, Router(demo_config, demo_engine, slm=model))
+    got, reading, _ = said(s, "open the blinds and extinguish the reading lamp", 1)
+    assert got == [("open", ("cover.living_room",), {}), ("turn_off", ("light.reading",), {})]
+    assert [c.engine for c in reading.commands] == ["template", "slm"]
+    assert model.asked == ["extinguish reading lamp"]
+    got, reading, _ = said(s, "open the blinds and extinguish it", 2)
+    assert got == [("open", ("cover.living_room",), {})] and model.asked == ["extinguish reading lamp"]
+    assert said(s, "extinguish them", 40)[0] == [] and len(model.asked) == 1   # "them" is never guessed
