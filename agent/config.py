@@ -8,6 +8,7 @@ indexes raw dictionaries.
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any, Iterator
 
 from .devices import FEATURES, READ_ONLY, TYPES
 from .errors import ConfigError
+from .mqtt_names import string_problem, topic_problem
 from .yamlsrc import Node, NodeList, load_yaml
 
 _MISSING = object()
@@ -53,7 +55,9 @@ class Reader:
         return key in self.node
 
     def get(self, key: str, kind: type | tuple[type, ...], default: Any = _MISSING, *,
-            choices: Any = None, minimum: float | None = None, maximum: float | None = None) -> Any:
+            choices: Any = None, minimum: float | None = None, maximum: float | None = None,
+            secret: bool = False) -> Any:
+        """``secret``: the value never appears in a message (a password)."""
         self.used.add(key)
         if key not in self.node or self.node[key] is None:
             if default is _MISSING:
@@ -62,12 +66,22 @@ class Reader:
             return default
         value = self.node[key]
         kinds = kind if isinstance(kind, tuple) else (kind,)
+        fail = None if default is _MISSING else default
         if float in kinds and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
+            try:
+                value = float(value)
+            except OverflowError:
+                self.problem(f"a {len(str(abs(value)))}-digit number is out of range", key)
+                return fail
         if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
             names = " or ".join(_TYPE_NAMES.get(k, k.__name__) for k in kinds)
-            self.problem(f"expected {names}, got {_kind(value)}", key)
-            return None if default is _MISSING else default
+            got = _kind(value, hide=secret)
+            hint = "; put it in quotes" if secret and isinstance(value, (int, float)) and str in kinds else ""
+            self.problem(f"expected {names}, got {got}{hint}", key)
+            return fail
+        if isinstance(value, float) and not math.isfinite(value):
+            self.problem(f"{value} is not a finite number; give one", key)
+            return fail
         if choices is not None and value not in choices:
             self.problem(f"unknown value {value!r}{suggest(value, choices)}; "
                          f"one of: {', '.join(map(str, choices))}", key)
@@ -119,11 +133,13 @@ _TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "tru
                list: "a list", dict: "a mapping"}
 
 
-def _kind(value: Any) -> str:
+def _kind(value: Any, hide: bool = False) -> str:
     if value is None:
         return "nothing"
     for t, name in _TYPE_NAMES.items():
         if isinstance(value, t) and not (t in (int, float) and isinstance(value, bool)):
+            if hide and t in (str, int, float):
+                return f"{name} (not shown: it is a secret)"
             return f"{name} ({str(value)[:40]!r})" if t in (str, int, float) else name
     return type(value).__name__
 
@@ -163,6 +179,9 @@ class MqttConfig:
     """Seconds an action may wait for the broker before it is dropped as stale."""
     reconnect_min: float = 0.5
     reconnect_max: float = 30.0
+    ack_timeout: float = 1.0
+    """Seconds the broker may take to acknowledge an action (at most half its TTL) before
+    the connection counts as stalled and is cut."""
     intent_ttl: dict[str, float] = field(default_factory=dict)
     """Per-intent TTL overrides (``unlock: 5``); a device's own ``ttl`` wins over these."""
     confirm_window: float = 10.0
@@ -201,6 +220,11 @@ class DeviceMqtt:
 
 
 STYLES = ("zigbee2mqtt", "tasmota", "homeassistant", "template")
+_NUMERIC_OPTIONS: dict[str, tuple[type, float, float]] = {
+    "relay": (int, 1, 32), "shutter": (int, 1, 16), "brightness_scale": (int, 1, 65535),
+    "volume_scale": (float, 0.001, 1e6), "temperature_precision": (float, 0.01, 10),
+}
+_STEP_OPTION = (float, 0.001, 1000)
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,21 +330,34 @@ def _read_mqtt(r: Reader, site: str) -> MqttConfig:
         keepalive=r.get("keepalive", int, d.keepalive, minimum=5, maximum=3600),
         client_id=r.get("client_id", str, f"voice-agent-{site}"),
         username=r.get("username", str, None),
-        password=r.get("password", str, None),
+        password=r.get("password", str, None, secret=True),
         password_file=r.get("password_file", str, None),
         tls=tls,
         protocol="5" if protocol.startswith("5") else "3.1.1",
         prefix=r.get("prefix", str, d.prefix).strip("/"),
         qos=r.get("qos", int, d.qos, choices=(0, 1, 2)),
         ttl=r.get("ttl", float, d.ttl, minimum=0.1, maximum=86400),
-        reconnect_min=r.get("reconnect_min", float, d.reconnect_min, minimum=0.05),
-        reconnect_max=r.get("reconnect_max", float, d.reconnect_max, minimum=0.1),
+        reconnect_min=r.get("reconnect_min", float, d.reconnect_min, minimum=0.05, maximum=3600),
+        reconnect_max=r.get("reconnect_max", float, d.reconnect_max, minimum=0.1, maximum=3600),
+        ack_timeout=r.get("ack_timeout", float, d.ack_timeout, minimum=0.05, maximum=60),
         intent_ttl=_read_intent_ttl(r.sub("intent_ttl")),
         confirm_window=r.get("confirm_window", float, d.confirm_window, minimum=1.0, maximum=300),
         queue=r.get("queue", int, d.queue, minimum=1, maximum=100000),
     )
     if cfg.password and cfg.password_file:
         r.problem("give either password or password_file, not both", "password_file")
+    if cfg.reconnect_min > cfg.reconnect_max:
+        r.problem(f"reconnect_min ({cfg.reconnect_min:g}) is above reconnect_max ({cfg.reconnect_max:g})",
+                  "reconnect_min")
+    for key in ("client_id", "username", "password"):
+        value = getattr(cfg, key)
+        bad = string_problem(value) if isinstance(value, str) else None
+        if bad is not None:
+            r.problem(f"the value {bad}" + ("" if key == "password" else "; MQTT cannot send it"), key)
+    if cfg.prefix:
+        bad = topic_problem(f"{cfg.prefix}/{site}/not_understood")  # the longest event topic
+        if bad is not None:
+            r.problem(f"the prefix {bad} (it starts every event topic)", "prefix")
     r.done()
     return cfg
 
@@ -334,6 +371,14 @@ def _read_device_mqtt(r: Reader, read_only: bool = False) -> DeviceMqtt:
     topic = r.get("topic", str, "")
     state_topic = r.get("state_topic", str, "")
     options = {k: v for k, v in r.node.items() if k not in ("style", "topic", "state_topic")}
+    for key in options:  # the numbers the payload styles compute with
+        limits = _NUMERIC_OPTIONS.get(key) or (_STEP_OPTION if key.endswith("_step") else None)
+        if limits is not None:
+            kind, low, high = limits
+            options[key] = r.get(key, kind, None, minimum=low, maximum=high)
+        elif key.endswith(("_topic", "_prefix", "_key", "_mode")) or key in ("schema", "white_as"):
+            options[key] = r.get(key, str, None)
+    options = {k: v for k, v in options.items() if v is not None}
     if style == "template" and not options.get("actions"):
         r.problem("a template device needs 'actions': {intent: {topic: ..., payload: ...}}")
     if style != "template" and not topic and not (read_only and state_topic):
@@ -497,8 +542,8 @@ def parse_config(data: Any, path: Path) -> Config:
         devices.append(Device(
             id=did, name=name, type=dtype or "switch",
             aliases=aliases, device_class=dclass, area=area, mqtt=mqtt_cfg,
-            confirm=d.get("confirm", bool, False), ttl=d.get("ttl", float, None, minimum=0.1),
-            rate_limit=d.get("rate_limit", float, 0.0, minimum=0.0),
+            confirm=d.get("confirm", bool, False), ttl=d.get("ttl", float, None, minimum=0.1, maximum=86400),
+            rate_limit=d.get("rate_limit", float, 0.0, minimum=0.0, maximum=86400),
             min=lo, max=hi, unit=unit or "C", kinds=_kind_words(d, "kinds"),
             features=features, source=d.get("source", str, None),
         ))

@@ -7,6 +7,7 @@ their file and the line of each key/item, so config errors can say
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,18 @@ class NodeList(list):
 
     def line_of(self, index: int) -> int:
         return self.item_lines[index] if index < len(self.item_lines) else self.line
+
+
+MAX_FILE = 16 * 1024 * 1024
+"""Largest config or intent file read (a path such as /dev/zero must not fill the memory)."""
+MAX_DEPTH = 40
+"""Deepest nesting of mappings and lists accepted."""
+
+
+def _refuse_tag(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    raise yaml.constructor.ConstructorError(
+        None, None, f"the YAML tag {node.tag.replace('tag:yaml.org,2002:', '!!')} is not supported here; "
+        "write a plain value, list or mapping", node.start_mark)
 
 
 def _make_loader(filename: str) -> type[yaml.SafeLoader]:
@@ -69,7 +82,26 @@ def _make_loader(filename: str) -> type[yaml.SafeLoader]:
 
     Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
     Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, construct_sequence)
+    for tag in ("set", "omap", "pairs", "binary", "timestamp"):  # values the config never takes
+        Loader.add_constructor(f"tag:yaml.org,2002:{tag}", _refuse_tag)
     return Loader
+
+
+def _depth_problem(text: str, name: str) -> str | None:
+    """PyYAML recurses once per nesting level: refuse deep documents before parsing them."""
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    line = event.start_mark.line + 1
+                    return f"{name}:{line}: nested more than {MAX_DEPTH} levels deep; flatten it"
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+    except yaml.YAMLError:
+        return None  # the loader reports the syntax error with its line
+    return None
 
 
 def load_yaml(path: Path | str, *, text: str | None = None) -> Any:
@@ -78,7 +110,14 @@ def load_yaml(path: Path | str, *, text: str | None = None) -> Any:
     name = str(path)
     if text is None:
         try:
-            raw = path.read_bytes()
+            info = path.stat()
+            if not stat.S_ISREG(info.st_mode):
+                raise ConfigError([f"{name}: not a regular file; give the path of a YAML file"])
+            if info.st_size > MAX_FILE:
+                raise ConfigError([f"{name}: {info.st_size} bytes is too big for a YAML file here "
+                                   f"(at most {MAX_FILE})"])
+            with path.open("rb") as fh:
+                raw = fh.read(MAX_FILE + 1)
         except FileNotFoundError:
             raise ConfigError([f"{name}: file not found (check the path)"]) from None
         except OSError as exc:
@@ -87,6 +126,9 @@ def load_yaml(path: Path | str, *, text: str | None = None) -> Any:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise ConfigError([f"{name}: not UTF-8 text (byte {exc.start}); save it as UTF-8"]) from None
+    deep = _depth_problem(text, name)
+    if deep is not None:
+        raise ConfigError([deep])
     try:
         return yaml.load(text, Loader=_make_loader(name))  # noqa: S506 - SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
@@ -96,6 +138,10 @@ def load_yaml(path: Path | str, *, text: str | None = None) -> Any:
         raise ConfigError([f"{name}:{line}: {words}"]) from None
     except yaml.YAMLError as exc:
         raise ConfigError([f"{name}: YAML error: {exc}"]) from None
+    except ValueError as exc:  # an integer of more than 4300 digits
+        raise ConfigError([f"{name}: a value cannot be read: {str(exc).split(';')[0]}; shorten it"]) from None
+    except RecursionError:
+        raise ConfigError([f"{name}: nested too deeply (aliases?); flatten it"]) from None
 
 
 def _indent(line: str) -> int:

@@ -21,6 +21,7 @@ becomes part of a topic. An entry may be a list of ``{topic, payload, retain}``.
 from __future__ import annotations
 
 import json
+import re
 import string
 from typing import Any
 
@@ -47,13 +48,25 @@ class _Formatter(string.Formatter):
 FORMATTER = _Formatter()
 
 
+MAX_WIDTH = 64
+"""Largest width or precision a placeholder may ask for (``{intent:>999999999}`` would
+build a gigabyte string at every publish)."""
+MAX_RENDERED = 65536
+"""Longest topic or payload a template may produce."""
+
+
 def fields(template: str) -> set[str]:
     """Placeholder names used in a template; ValueError for a broken template."""
     out = set()
-    for _, name, _, _ in FORMATTER.parse(template):
+    for _, name, spec, conversion in FORMATTER.parse(template):
         if name is not None:
             if not name or not name.replace("_", "a").isalnum():
                 raise ValueError(f"placeholder {{{name}}} is not a simple name")
+            if conversion not in (None, "j", "s", "r"):
+                raise ValueError(f"placeholder {{{name}!{conversion}}}: use !j (JSON) or nothing")
+            if spec and ("{" in spec or any(int(n) > MAX_WIDTH for n in re.findall(r"\d+", spec))):
+                raise ValueError(f"placeholder {{{name}:{spec[:20]}}}: widths and precisions above "
+                                 f"{MAX_WIDTH} (or nested placeholders) are not allowed")
             out.add(name)
     return out
 
@@ -61,10 +74,17 @@ def fields(template: str) -> set[str]:
 def render(template: str, values: dict[str, Any], *, topic: bool) -> str:
     allowed = {k: values.get(k, "") for k in TOPIC_FIELDS} if topic else values
     try:
-        return FORMATTER.vformat(template, (), allowed)
+        fields(template)
+        text = FORMATTER.vformat(template, (), allowed)
     except KeyError as exc:
         raise Unsupported(f"the payload template needs {{{exc.args[0]}}}, which this command "
                           "does not give") from None
+    except (ValueError, TypeError, IndexError, AttributeError) as exc:  # a spec that does not fit the value
+        raise Unsupported(f"the template {template[:60]!r} cannot be filled in: {exc}") from None
+    if len(text) > MAX_RENDERED:
+        raise Unsupported(f"the template {template[:60]!r} gives {len(text)} characters; at most "
+                          f"{MAX_RENDERED}")
+    return text
 
 
 def entries(spec: Any) -> list[dict[str, Any]]:
