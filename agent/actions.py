@@ -17,6 +17,8 @@ from .devices import BUILTIN_INTENTS, TYPES
 from .errors import ConfigError
 from .intents import IntentSet, IntentSpec, load_intents
 from .messages import Action, Intent
+from .mqtt_names import topic_problem
+from .slot_ranges import out_of_range
 from .payloads import Unsupported, style_of, template
 from .payloads.values import prepare
 from .templates import slot_refs
@@ -59,8 +61,17 @@ class ActionPlanner:
         loaded = intents or load_intents(config.intents)
         self.specs: dict[str, IntentSpec] = loaded.intents
         self.sentences = loaded.sentences
+        self.lists = loaded.lists
         problems: list[str] = []
         self.allowed_topics: frozenset[str] = frozenset(self._topics(problems))
+        self.confirm_topics: dict[str, str] = {}
+        """Command topic of a ``confirm: true`` device -> that device: whatever publishes there
+        (a custom intent too) waits for a "yes"."""
+        if not problems:
+            for d in self.devices.values():
+                if d.confirm and d.mqtt is not None:
+                    for topic in self._device_topics(d, [], str(config.path)):
+                        self.confirm_topics.setdefault(topic, d.id)
         if problems:
             raise ConfigError(problems)
 
@@ -81,26 +92,17 @@ class ActionPlanner:
         for d in self.devices.values():
             if d.mqtt is None:
                 continue
-            names = self.intents_for(d)
-            if d.mqtt.style == "template":
-                for key, spec in (d.mqtt.options.get("actions") or {}).items():
-                    line = getattr(d.mqtt.options.get("actions"), "line_of", lambda k: 0)(key)
-                    for p in template.check_entry(spec):
-                        problems.append(f"{where}:{line}: devices[{d.id}].mqtt.actions.{key}: {p}")
-                    if key != "*" and key not in BUILTIN_INTENTS and key not in self.specs:
-                        problems.append(f"{where}:{line}: devices[{d.id}].mqtt.actions.{key}: "
-                                        f"unknown intent {key!r}")
-                    if not template.check_entry(spec):
-                        for name in (names if key == "*" else (key,)):
-                            out |= {o.topic for o in template.render_entry(
-                                [{"topic": e["topic"]} for e in template.entries(spec)],
-                                self._ctx(d, name))}
-            else:
-                out |= style_of(d).command_topics(d, names)
-            for name, spec in self.specs.items():
-                if spec.action and d.type in spec.types and not template.check_entry(spec.action):
-                    out |= {o.topic for o in template.render_entry(
-                        [{"topic": e["topic"]} for e in template.entries(spec.action)], self._ctx(d, name))}
+            try:
+                out |= self._device_topics(d, problems, where)
+                for topic in style_of(d).state_topics(d):
+                    bad = topic_problem(topic, filter=True)
+                    if bad is not None:
+                        problems.append(f"{where}: devices[{d.id}]: its state topic {topic[:80]!r} {bad}")
+            except (Unsupported, ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
+                # a style option of the wrong kind (tasmota relay: "#"): name it, never a traceback
+                problems.append(f"{where}: devices[{d.id}].mqtt: unusable {d.mqtt.style} settings "
+                                f"({type(exc).__name__}: {str(exc)[:120]}); see the {d.mqtt.style} options "
+                                "in docs/mqtt.md")
         for name, spec in self.specs.items():
             if not spec.action:
                 continue
@@ -115,12 +117,41 @@ class ActionPlanner:
                         problems.append(
                             f"intents.{name}.action: payload uses {{{sorted(unknown)[0]}}}, which no sentence "
                             f"of {name} gives; its slots: {', '.join(sorted(said)) or 'none'}")
-                out |= {o.topic for o in template.render_entry(
-                    [{"topic": e["topic"]} for e in template.entries(spec.action)], self._ctx(None, name))}
+                try:
+                    out |= {o.topic for o in template.render_entry(
+                        [{"topic": e["topic"]} for e in template.entries(spec.action)], self._ctx(None, name))}
+                except Unsupported as exc:
+                    problems.append(f"intents.{name}.action: {exc}")
         for topic in sorted(out):
-            if not topic or "+" in topic or "#" in topic or "\x00" in topic:
-                problems.append(f"{where}: MQTT topic {topic!r} is empty or holds a wildcard (+ #) or NUL; "
-                                "command topics must be plain")
+            bad = topic_problem(topic)
+            if bad is not None:
+                problems.append(f"{where}: MQTT topic {topic[:80]!r} {bad}; command topics must be plain, "
+                                "valid MQTT topics")
+        return out
+
+    def _device_topics(self, d: Device, problems: list[str], where: str) -> set[str]:
+        """The command topics of device ``d`` (problems with its templates go to ``problems``)."""
+        out: set[str] = set()
+        names = self.intents_for(d)
+        if d.mqtt.style == "template":
+            for key, spec in (d.mqtt.options.get("actions") or {}).items():
+                line = getattr(d.mqtt.options.get("actions"), "line_of", lambda k: 0)(key)
+                for p in template.check_entry(spec):
+                    problems.append(f"{where}:{line}: devices[{d.id}].mqtt.actions.{key}: {p}")
+                if key != "*" and key not in BUILTIN_INTENTS and key not in self.specs:
+                    problems.append(f"{where}:{line}: devices[{d.id}].mqtt.actions.{key}: "
+                                    f"unknown intent {key!r}")
+                if not template.check_entry(spec):
+                    for name in (names if key == "*" else (key,)):
+                        out |= {o.topic for o in template.render_entry(
+                            [{"topic": e["topic"]} for e in template.entries(spec)],
+                            self._ctx(d, name))}
+        else:
+            out |= style_of(d).command_topics(d, names)
+        for name, spec in self.specs.items():
+            if spec.action and d.type in spec.types and not template.check_entry(spec.action):
+                out |= {o.topic for o in template.render_entry(
+                    [{"topic": e["topic"]} for e in template.entries(spec.action)], self._ctx(d, name))}
         return out
 
     # ------------------------------------------------------------------ planning
@@ -136,6 +167,10 @@ class ActionPlanner:
             return Plan(intent, answer=self.answer(intent))
         if name in NO_PUBLISH:
             return Plan(intent)
+        wild = out_of_range(intent.slots, self.lists)
+        if wild is not None:  # whatever understood it, a number past its range is never acted on
+            return Plan(intent, problems=(Problem(",".join(intent.targets), "out-of-range",
+                                                  f"not done: {wild}"),))
         spec = self.specs.get(name)
         actions: list[Action] = []
         problems: list[Problem] = []
