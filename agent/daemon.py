@@ -15,6 +15,7 @@ success; :meth:`Daemon.health` says why the agent is unhealthy (for the watchdog
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 import signal
@@ -35,7 +36,7 @@ from .messages import Transcript
 from .dispatch import Dispatcher
 from .mqtt import MqttClient
 from .dialogue import Dialogue, Reading
-from .safety import Confirmations, Pending, answer_word
+from .safety import REACTION, Confirmations, Pending, answer_word
 from .session import plan_in_order
 from .state import StateStore
 from .understand import build_understander
@@ -44,6 +45,16 @@ log = logging.getLogger(__name__)
 
 MAX_TEXT_IN = 4096
 """Largest payload accepted on ``text/in``."""
+STOP_BUDGET = 20.0
+"""Seconds from SIGTERM to exit: what was accepted is handled and delivered within it, and
+whatever is left is reported. systemd's ``TimeoutStopSec=`` (30) leaves room above it."""
+STOP_RESERVE = 5.0
+"""Of the stop budget, the seconds kept for delivering actions after the last utterance."""
+SUPERVISE_EVERY = 1.0
+"""Seconds between two looks at the MQTT thread and the daemon's tasks."""
+RESTART_BUDGET = (5, 300.0)
+"""At most this many restarts of one part within this many seconds; past it the daemon
+stops with status 70 (EX_SOFTWARE) so systemd starts a fresh process."""
 
 
 def _noop(*_: Any) -> None:
@@ -116,7 +127,11 @@ class Daemon:
         self._busy = False
         self._timer: asyncio.TimerHandle | None = None
         self._down_reason = ""
-        self._tasks: tuple[asyncio.Task, ...] = ()
+        self._tasks: dict[str, asyncio.Task] = {}
+        self._restarts: dict[str, list[float]] = {}
+        self._broken = ""
+        self._closing = False
+        self.exit_status = 0
         self.handlers: dict[str, Callable[[bytes, bool], None]] = {}
         """Extra topics to subscribe to and their handlers (push-to-talk: agent/audio/hearing.py)."""
         self.watchers: dict[str, Callable[[str, bytes, bool], None]] = {}
@@ -135,6 +150,9 @@ class Daemon:
         if isinstance(item, str):
             item = Transcript(item, source="text")
         assert self.inputs is not None, "the daemon is not running"
+        if self._closing:
+            self._refuse_stopping(item)
+            return
         try:
             self.inputs.put_nowait(Utterance(item, area, self.clock()))
         except asyncio.QueueFull:
@@ -189,19 +207,22 @@ class Daemon:
         self.mqtt.start()
         self.started.set()
         self._status()
-        sender = asyncio.create_task(self.dispatch.run(), name="outbox")
-        consumer = asyncio.create_task(self._consume(), name="inputs")
-        self._tasks = (sender, consumer)
+        for name in _PARTS:
+            self._start_part(name)
         await self._stop.wait()
         self.hooks.stopping("stopping")
+        stop_by = self.clock() + STOP_BUDGET
+        self._tasks["supervisor"].cancel()
+        sender, consumer = self._tasks["outbox"], self._tasks["inputs"]
         if not consumer.done():
             while self._busy:  # the utterance being handled finishes
                 await asyncio.sleep(0.01)
             consumer.cancel()
+        await self._finish_accepted(stop_by)
         if self.confirm.pending is not None:
             pending, self.confirm.pending = self.confirm.pending, None
             self._confirm_dropped(pending, "confirm-cancelled", "the agent is stopping")
-        await self.dispatch.drain()
+        await self.dispatch.drain(until=stop_by)
         sender.cancel()
         await self.mqtt.close((self.topics.availability, OFFLINE))
         self._executor.shutdown(wait=False, cancel_futures=True)
@@ -210,7 +231,76 @@ class Daemon:
                 self.loop.remove_signal_handler(sig)
             except (ValueError, RuntimeError, NotImplementedError):
                 pass
-        return 0
+        return self.exit_status
+
+    async def _finish_accepted(self, stop_by: float) -> None:
+        """On the way out, handle what was already accepted (the broker acknowledged it to
+        its sender) while the stop budget lasts; report each utterance left over."""
+        assert self.inputs is not None
+        while not self.inputs.empty() and self.clock() < stop_by - STOP_RESERVE:
+            item = self.inputs.get_nowait()
+            if item is _EOF:
+                continue
+            try:
+                await self.handle(item)
+            except Exception as exc:  # noqa: BLE001 - one bad utterance never stops the way out
+                log.exception("handling %r failed", item.transcript.text[:80])
+                self.events.emit("error", new_id(), code="internal", message=f"{type(exc).__name__}: {exc}")
+        self._closing = True
+        while not self.inputs.empty():
+            item = self.inputs.get_nowait()
+            if item is not _EOF:
+                self._refuse_stopping(item.transcript)
+
+    def _refuse_stopping(self, t: Transcript) -> None:
+        self.events.emit("error", new_id(), code="input-dropped", source=t.source, text=t.text[:200],
+                         message="not handled: the agent was stopping and its stop time ran out")
+
+    # ------------------------------------------------------------------ supervision
+    def _start_part(self, name: str) -> None:
+        make = {"outbox": self.dispatch.run, "inputs": self._consume, "supervisor": self._supervise}[name]
+        self._tasks[name] = asyncio.get_running_loop().create_task(make(), name=name)
+
+    def _dead_parts(self) -> list[tuple[str, str]]:
+        """(part, why) for every part that ended on its own."""
+        dead = []
+        if self.mqtt is not None and not self.mqtt.closed and not self.mqtt.alive:
+            dead.append(("mqtt", f"the MQTT network thread ended: {self.mqtt.died!r}"))
+        for name, task in self._tasks.items():
+            if task.done():
+                why = "it returned" if task.cancelled() or task.exception() is None else repr(task.exception())
+                if name != "inputs" or not self._stop.is_set():  # inputs ends on end of input
+                    dead.append((name, f"the {name} task ended: {why}"))
+        return dead
+
+    async def _supervise(self) -> None:
+        while not self._stop.is_set():
+            await asyncio.sleep(SUPERVISE_EVERY)
+            self.revive()
+
+    def revive(self) -> None:
+        """Restart every part that died (reported as an ``error`` event); past the restart
+        budget, stop the daemon with status 70 so systemd starts a fresh one."""
+        if self._stop is None or self._stop.is_set():
+            return
+        now = self.clock()
+        for name, why in self._dead_parts():
+            recent = [t for t in self._restarts.get(name, []) if now - t < RESTART_BUDGET[1]]
+            if len(recent) >= RESTART_BUDGET[0]:
+                self._broken = f"{why}; restarted {len(recent)} times in {RESTART_BUDGET[1]:g}s, giving up"
+                log.error("%s: stopping so that a fresh process takes over", self._broken)
+                self.events.emit("error", new_id(), code="part-failed", part=name, message=self._broken)
+                self.exit_status = 70
+                self.request_stop()
+                return
+            self._restarts[name] = [*recent, now]
+            log.error("%s; restarting it", why)
+            self.events.emit("error", new_id(), code="part-restarted", part=name,
+                             message=f"{why}; restarted it")
+            if name == "mqtt":
+                self.mqtt.start()
+            else:
+                self._start_part(name)
 
     async def reload(self, config: Config) -> None:
         """Build everything for ``config`` first; swap only when that worked (else raise)."""
@@ -242,10 +332,10 @@ class Daemon:
             return "understanding not loaded"
         if self._executor._shutdown:  # noqa: SLF001
             return "understanding executor is shut down"
-        for task in self._tasks:
-            if task.done() and not task.cancelled() and task.exception() is not None:
-                return f"the {task.get_name()} task died: {task.exception()!r}"
-        return None
+        if self._broken:
+            return self._broken
+        dead = [why for _, why in self._dead_parts()]
+        return "; ".join(dead) if dead else None
 
     def _status(self) -> None:
         connected = self.mqtt is not None and self.mqtt.connected
@@ -364,6 +454,14 @@ class Daemon:
             finally:
                 self._busy = False
 
+    async def _room_for(self, n: int) -> None:
+        """Wait until ``n`` more actions fit in the outbox (they leave when acknowledged or
+        when they go stale, so this always ends)."""
+        box = self.dispatch.outbox
+        while len(box) and len(box) + n > box.capacity and not self._stop.is_set():
+            self.dispatch.kick.set()
+            await asyncio.sleep(0.005)
+
     async def _end_when_answered(self) -> None:
         while self.confirm.pending is not None and not self._stop.is_set():
             await asyncio.sleep(0.02)
@@ -389,8 +487,11 @@ class Daemon:
         word = answer_word(t.text)
         if self.confirm.pending is not None:
             asked = self.confirm.pending
-            if word == "yes" and (now < asked.asked_at or utt.area != asked.area):
+            here = utt.area or self.config.area  # no area given: the agent's own room
+            if word == "yes" and (now < asked.asked_at + REACTION or here != asked.area):
                 why = ("that \"yes\" was said before the question" if now < asked.asked_at
+                       else f"that \"yes\" came less than {REACTION:g}s after the question: it was sent "
+                            "with the command, not in answer to it" if now < asked.asked_at + REACTION
                        else "the question was asked in another room; answer it there")
                 self.events.emit("not_understood", uid, text=t.text, reason=why)
                 return
@@ -431,7 +532,10 @@ class Daemon:
         engine.dialogue.remember(reading, plans, before, area=utt.area, now=now)
         if any(c.name == "cancel" for c in reading.commands):
             self.dispatch.cancel()
-        self.act(uid, [p for p in plans if p.intent.name != "cancel"], utt.received, utt.area)
+        acting = [p for p in plans if p.intent.name != "cancel"]
+        if t.source == "text":  # typed input (run --text) waits for room: it never drops its own lines
+            await self._room_for(sum(len(p.actions) for p in acting))
+        self.act(uid, acting, utt.received, utt.area)
 
     def act(self, uid: str, plans: Plan | list[Plan], received: float, area: str | None = None) -> None:
         """Report problems and answers, hold confirm devices, queue the rest, command by command;
@@ -445,8 +549,13 @@ class Daemon:
                 self.events.emit("error", uid, code=p.code, device=p.device, message=p.message)
             if plan.answer is not None:
                 self.events.emit("answer", uid, intent=plan.intent.name, **_jsonable(plan.answer))
-            hold = [a for a in plan.actions if a.device in engine.devices and engine.devices[a.device].confirm]
-            go = [a for a in plan.actions if a not in hold]
+            # confirmation follows the topic too: a custom intent publishing to a lock's topic waits as well
+            owner = engine.planner.confirm_topics
+            actions = [a if a.device in engine.devices or a.topic not in owner
+                       else dataclasses.replace(a, device=owner[a.topic]) for a in plan.actions]
+            hold = [a for a in actions if (a.device in engine.devices and engine.devices[a.device].confirm)
+                    or a.topic in owner]
+            go = [a for a in actions if a not in hold]
             name = plan.intent.name or ""
             if go:
                 self.dispatch.queue(uid, name, go, plan.effects, received)
@@ -458,7 +567,7 @@ class Daemon:
             name = "+".join(dict.fromkeys(names))
             now = self.clock()
             pending = Pending(uid, plans.intent.text if isinstance(plans, Plan) else plans[0].intent.text, name,
-                              held, now + self.confirm.window, held_fx, asked_at=now, area=area)
+                              held, now + self.confirm.window, held_fx, asked_at=now, area=area or self.config.area)
             replaced = self.confirm.ask(pending)
             if replaced is not None:
                 self._confirm_dropped(replaced, "confirm-superseded", "a newer question replaced it")
@@ -491,6 +600,9 @@ class Daemon:
         self.events.emit("error", pending.uid, code=code, devices=pending.devices, intent=pending.intent,
                          message=f"{pending.intent.replace('_', ' ')} not done: {why}")
 
+
+_PARTS = ("outbox", "inputs", "supervisor")
+"""The daemon's tasks; with the MQTT network thread, what :meth:`Daemon.revive` restarts."""
 
 _CONNECTION = ("host", "port", "keepalive", "client_id", "username", "password", "password_file", "tls",
                "protocol", "reconnect_min", "reconnect_max")

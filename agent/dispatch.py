@@ -115,24 +115,63 @@ class Dispatcher:
                       "because doing it twice would not be what was asked")
 
     # ------------------------------------------------------------------ out
+    def _ack_limit(self, entry: Entry) -> float:
+        """Seconds the broker may take to acknowledge ``entry`` before the link counts as
+        stalled: the configured ``ack_timeout``, and at most half the action's TTL."""
+        cfg = self.engine.config.mqtt.ack_timeout if self.engine is not None else 1.0
+        return min(cfg, (entry.deadline - entry.received) / 2)
+
+    def _next_stall_check(self) -> float | None:
+        return min((e.sent_at + self._ack_limit(e) for e in self.outbox.inflight.values()
+                    if e.sent_at is not None), default=None)
+
+    def check_stall(self) -> bool:
+        """A broker that keeps the connection open but stops acknowledging (frozen,
+        overloaded) is cut off well inside the TTL: nothing more is handed to it, and every
+        action it holds unacknowledged is reported (it may still be carried out if the
+        broker wakes up, so it is not sent again). True when the link was cut."""
+        now = self.clock()
+        late = [e for e in self.outbox.inflight.values()
+                if e.sent_at is not None and now > e.sent_at + self._ack_limit(e)]
+        if not late or self.mqtt is None or not self.mqtt.connected:
+            return False
+        waited = max(now - e.sent_at for e in late)
+        for entry in self.outbox.withdraw():
+            self.drop(entry, "action-unconfirmed",
+                      f"the broker stopped acknowledging (nothing for {waited:.1f}s); the connection was "
+                      "cut and this action is not sent again, but a broker that was only frozen may still "
+                      "carry it out when it resumes, after its time-to-live", may_fire_late=True)
+        self.events.emit("error", "", code="broker-stalled",
+                         message=f"the broker did not acknowledge for {waited:.1f}s; reconnecting")
+        self.mqtt.abort(f"no acknowledgement for {waited:.1f}s")
+        return True
+
     async def run(self) -> None:
         """The sender: hands fresh actions to the client in order, wakes for deadlines."""
         while True:
             self.kick.clear()
             self.expire()
+            self.check_stall()
             while self.mqtt is not None and self.mqtt.connected:
                 entry = self.outbox.take(self.clock(), self._held)
                 if entry is None:
                     break
                 a = entry.action
-                mid = self.mqtt.publish(a.topic, a.payload, a.qos, a.retain)
+                try:
+                    mid = self.mqtt.publish(a.topic, a.payload, a.qos, a.retain,
+                                            expiry=entry.deadline - self.clock())
+                except Exception as exc:  # noqa: BLE001 - paho refused this message: report it, keep sending
+                    self.drop(entry, "publish-failed", f"the MQTT client refused the publish to "
+                                                       f"{a.topic[:80]}: {type(exc).__name__}: {str(exc)[:200]}")
+                    continue
                 if mid is None:
                     self.outbox.unsent(entry)
                     break
                 now = self.clock()
                 self.outbox.sent(entry, mid, now)
                 self.last_sent[a.device] = (now, entry.uid)
-            wake = [t for t in (self.outbox.next_deadline(), self._next_release()) if t is not None]
+            wake = [t for t in (self.outbox.next_deadline(), self._next_release(), self._next_stall_check())
+                    if t is not None]
             timeout = max(0.0, min(wake) - self.clock()) + 0.001 if wake else None
             try:
                 await asyncio.wait_for(self.kick.wait(), timeout)
@@ -157,11 +196,19 @@ class Dispatcher:
                  for e in self.outbox.queued if self._held(e)]
         return min(times, default=None)
 
-    async def drain(self, also: Callable[[], bool] = lambda: False) -> None:
+    async def drain(self, also: Callable[[], bool] = lambda: False, until: float | None = None) -> None:
         """Wait until every action is delivered or has gone stale (and while ``also()``).
         A broker that takes an action but never acknowledges it gets :data:`ACK_GRACE`
-        seconds past the action's deadline."""
+        seconds past the action's deadline. ``until`` (clock time): past it, whatever is
+        still waiting is reported as dropped (the agent is stopping)."""
         while not self.outbox.idle or also():
+            if until is not None and self.clock() > until:
+                for entry in self.outbox.cancel():
+                    self.drop(entry, "stopping", "not sent: the agent was stopping and its stop time ran out")
+                for entry in self.outbox.withdraw():
+                    self.drop(entry, "action-unconfirmed", "sent, but the agent stopped before the broker "
+                                                           "confirmed it")
+                return
             self.kick.set()
             await asyncio.sleep(0.02)
             self.expire()
@@ -176,11 +223,11 @@ class Dispatcher:
             self.drop(entry, "action-stale", f"not sent: the broker was unreachable for longer than the "
                                              f"{entry.deadline - entry.received:g}s time-to-live")
 
-    def drop(self, entry: Entry, code: str, why: str) -> None:
+    def drop(self, entry: Entry, code: str, why: str, **extra: Any) -> None:
         self.dropped += 1
         self.rate.release(entry.action.device)
         if self.engine is not None:
             self.engine.state.revert(entry.action.device, entry.token)
         a = entry.action
         self.events.emit("error", entry.uid, code=code, device=a.device, topic=a.topic, payload=a.payload,
-                         message=why)
+                         message=why, **extra)

@@ -12,11 +12,14 @@ time), ``site`` and ``kind``. ``<prefix>/<site>/availability`` holds ``online`` 
 from __future__ import annotations
 
 import json
+import logging
 import time
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Callable
+
+log = logging.getLogger(__name__)
 
 KINDS = ("transcript", "intent", "not_understood", "action", "answer", "confirm", "error", "reply", "speaking")
 ONLINE, OFFLINE = "online", "offline"
@@ -100,6 +103,9 @@ class EventSink:
         """Publish buffered events while the client takes them."""
         while self.pending and self.publish is not None:
             topic, payload = self.pending[0]
-            if not self.publish(topic, payload, self.qos, False):
-                return
+            try:
+                if not self.publish(topic, payload, self.qos, False):
+                    return
+            except Exception:  # noqa: BLE001 - one unpublishable event must not hold up the rest
+                log.exception("could not publish an event on %s; dropped it", topic[:80])
             self.pending.popleft()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import socket
 import ssl
 import threading
 from pathlib import Path
@@ -19,9 +20,13 @@ from typing import Protocol
 
 import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode, MQTTProtocolVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from .config import MqttConfig
 from .errors import ConfigError
+from .mqtt_names import MAX_BYTES, string_problem
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +43,8 @@ class Link(Protocol):
 def backoff(attempt: int, low: float, high: float, rand: random.Random | None = None) -> float:
     """Delay before reconnect attempt ``attempt`` (1, 2, ...): doubling, capped, with jitter
     (a random 50-100 % of the step, so a fleet of agents does not reconnect in lockstep)."""
-    step = min(high, low * (2 ** max(attempt - 1, 0)))
+    doublings = min(max(attempt - 1, 0), 64)  # past 64 the cap has long been reached; 2.0**1024 overflows
+    step = min(high, low * 2.0 ** doublings)
     return step * (0.5 + 0.5 * (rand or random).random())
 
 
@@ -46,12 +52,21 @@ def read_password(cfg: MqttConfig) -> str | None:
     if cfg.password_file:
         path = Path(cfg.password_file)
         try:
-            return path.read_text(encoding="utf-8").splitlines()[0].strip() if path.stat().st_size else ""
+            if path.exists() and not path.is_file():
+                raise ConfigError([f"mqtt.password_file: {path} is not a regular file; give the path of a "
+                                   "file whose first line is the password"])
+            with path.open("rb") as fh:
+                first = fh.read(MAX_BYTES + 2).decode("utf-8").splitlines()
+            password = first[0].strip() if first else ""
         except OSError as exc:
             raise ConfigError([f"mqtt.password_file: cannot read {path}: {exc.strerror}; "
                                "create it (first line: the password) or fix the path"]) from None
         except UnicodeDecodeError:
             raise ConfigError([f"mqtt.password_file: {path} is not UTF-8 text"]) from None
+        if string_problem(password) is not None:
+            raise ConfigError([f"mqtt.password_file: the password in {path} "
+                               f"{string_problem(password)}; MQTT cannot send it"])
+        return password
     return cfg.password
 
 
@@ -66,6 +81,9 @@ class MqttClient:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.closed = False
+        self.died: BaseException | None = None
+        """Why the network thread ended, when it ended on its own."""
         self._up = False
         self.connected = False
         """The loop's view: True between mqtt_connected and mqtt_disconnected."""
@@ -102,14 +120,30 @@ class MqttClient:
 
     # ---------------------------------------------------------------- loop side
     def start(self) -> None:
+        """Start (or, after it ended unexpectedly, restart) the network thread."""
+        if self.closed or (self._thread is not None and self._thread.is_alive()):
+            return
+        self._stop.clear()
+        self.died = None
         self._thread = threading.Thread(target=self._run, name="mqtt", daemon=True)
         self._thread.start()
 
-    def publish(self, topic: str, payload: str, qos: int, retain: bool) -> int | None:
-        """Hand a message to paho; its mid, or None when not connected (nothing queued)."""
+    @property
+    def alive(self) -> bool:
+        """The network thread runs (False before :meth:`start` and once it ended)."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def publish(self, topic: str, payload: str, qos: int, retain: bool, expiry: float | None = None) -> int | None:
+        """Hand a message to paho; its mid, or None when not connected (nothing queued).
+        ``expiry``: seconds the message stays useful; on MQTT 5 the broker drops it after
+        that (whole seconds, rounded down, at least one) instead of delivering it late."""
         if not self.connected:
             return None
-        info = self.client.publish(topic, payload, qos=qos, retain=retain)
+        properties = None
+        if expiry is not None and self.cfg.protocol == "5":
+            properties = Properties(PacketTypes.PUBLISH)
+            properties.MessageExpiryInterval = max(1, int(expiry))
+        info = self.client.publish(topic, payload, qos=qos, retain=retain, properties=properties)
         if info.rc != MQTTErrorCode.MQTT_ERR_SUCCESS:
             return None
         return info.mid
@@ -121,12 +155,33 @@ class MqttClient:
             self._subs = set(topics)
         if self.connected:
             if new:
-                self.client.subscribe([(t, 1) for t in sorted(new)])
+                self.client.subscribe(self._sub_list(new))
             if gone:
                 self.client.unsubscribe(sorted(gone))
 
+    def abort(self, reason: str) -> None:
+        """Cut the connection now (a broker that stopped answering): no goodbye packet, which
+        would only queue behind the unanswered ones; the network thread reconnects."""
+        log.warning("cutting the broker connection: %s", reason)
+        sock = self.client.socket()
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        self._set_down(f"cut: {reason}")
+
+    def _sub_list(self, topics) -> list:
+        """QoS 1 subscriptions; on MQTT 5 with "retain as published", so a retained message
+        published while we are connected still shows its retain flag (a retained "yes" on
+        text/in is never taken for a live answer)."""
+        if self.cfg.protocol == "5":
+            return [(t, SubscribeOptions(qos=1, retainAsPublished=True)) for t in sorted(topics)]
+        return [(t, 1) for t in sorted(topics)]
+
     async def close(self, last: tuple[str, str] | None = None, timeout: float = 3.0) -> None:
         """Publish ``last`` (retained, e.g. availability offline), wait for it, disconnect."""
+        self.closed = True
         if last is not None and self.connected:
             info = self.client.publish(last[0], last[1], qos=1, retain=True)
             if info.rc == MQTTErrorCode.MQTT_ERR_SUCCESS:
@@ -148,6 +203,14 @@ class MqttClient:
             pass
 
     def _run(self) -> None:
+        try:
+            self._connect_forever()
+        except BaseException as exc:  # noqa: BLE001 - reported: the daemon's supervisor restarts us
+            self.died = exc
+            log.error("MQTT network thread ended: %r", exc)
+            self._hop(self._set_down, f"network thread failed: {type(exc).__name__}: {exc}")
+
+    def _connect_forever(self) -> None:
         attempt = 0
         while not self._stop.is_set():
             try:
@@ -155,9 +218,10 @@ class MqttClient:
                 # must not hold text/in commands for us while we are away and replay them stale
                 extra = {"clean_start": True} if self.cfg.protocol == "5" else {}
                 self.client.connect(self.cfg.host, self.cfg.port, self.cfg.keepalive, **extra)
-            except (OSError, ssl.SSLError, ValueError) as exc:
+            except Exception as exc:  # noqa: BLE001 - OSError, TLS, and whatever paho raises: retry
                 attempt += 1
-                self._hop(self._set_down, f"cannot connect to {self.cfg.host}:{self.cfg.port}: {exc}")
+                self._hop(self._set_down, f"cannot connect to {self.cfg.host}:{self.cfg.port}: "
+                                          f"{exc if isinstance(exc, (OSError, ssl.SSLError)) else repr(exc)}")
                 self._stop.wait(backoff(attempt, self.cfg.reconnect_min, self.cfg.reconnect_max))
                 continue
             self._up = False
@@ -179,7 +243,7 @@ class MqttClient:
         with self._lock:
             subs = sorted(self._subs)
         if subs:
-            client.subscribe([(t, 1) for t in subs])
+            client.subscribe(self._sub_list(subs))
         if self.online is not None:
             client.publish(self.online[0], self.online[1], qos=1, retain=True)
         self._hop(self._set_up)

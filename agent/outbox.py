@@ -111,6 +111,12 @@ class Outbox:
         self.queued = deque(sorted([*back, *self.queued], key=lambda e: e.seq))
         return unsure
 
+    def withdraw(self) -> list[Entry]:
+        """Remove and return every in-flight action (oldest first), not to be sent again."""
+        out = sorted(self.inflight.values(), key=lambda e: e.seq)
+        self.inflight.clear()
+        return out
+
     def cancel(self) -> list[Entry]:
         """Drop every queued (not yet sent) action."""
         out = list(self.queued)

@@ -22,6 +22,11 @@ NO = frozenset({"no", "nope", "nah", "cancel", "do not", "dont", "stop", "abort"
                 "forget it"})
 
 
+REACTION = 0.3
+"""Seconds: nobody hears (or reads) a question and answers it faster, so a "yes" that
+arrives sooner after the question was sent along with the command, not in answer to it."""
+
+
 def answer_word(text: str) -> str | None:
     """``"yes"`` / ``"no"`` when the whole utterance is a yes or a no, else None."""
     phrase = " ".join(tokens(text))

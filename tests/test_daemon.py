@@ -168,18 +168,23 @@ def test_broker_outage_keeps_fresh_actions_and_drops_stale_ones(tmp_path):
 def test_without_a_broker_actions_wait_in_a_bounded_queue_then_go_stale(tmp_path):
     from tests.support.broker import free_port
     config = write_home(tmp_path / "home", free_port(),  # nothing listens there
-                        mqtt={"queue": 3, "ttl": 30, "intent_ttl": {"turn_on": 1.5}})
+                        mqtt={"queue": 3, "ttl": 2, "intent_ttl": {"turn_on": 1.5}})
     agent = AgentProc(config)
     agent.send("set the shelf light to 10 percent", "set the shelf light to 20 percent",
-               "set the shelf light to 30 percent", "set the shelf light to 40 percent")
-    agent.wait_event("error", code="queue-full")                # 4 waiting > queue of 3: the oldest goes
+               "set the shelf light to 30 percent")
+    agent.wait_event("intent", count=3)
     agent.send("cancel")                                          # drops what is still waiting
     agent.wait_event("error", code="cancelled", count=3)
+    # typed input waits for room in the queue of 3 (nothing of it dropped): the 4th is taken
+    # once the first three went stale, and by then it is stale too (its TTL ran while it waited)
+    agent.send(*[f"set the shelf light to {n} percent" for n in (40, 50, 60, 70)])
+    agent.wait_event("error", code="action-stale", count=4)
     agent.send("turn on the desk lamp")                           # intent_ttl 1.5 s
     assert agent.finish(timeout=60) == 0, agent.log
-    assert [e["payload"] for e in agent.of("error", code="queue-full")] == ["10"]
-    assert [e["payload"] for e in agent.of("error", code="cancelled")] == ["20", "30", "40"]
+    assert not agent.of("error", code="queue-full")
+    assert [e["payload"] for e in agent.of("error", code="cancelled")] == ["10", "20", "30"]
     stale = agent.of("error", code="action-stale")
-    assert [e["topic"] for e in stale] == ["z2m/Desk Lamp/set"] and "1.5s" in stale[0]["message"]
+    assert [e["payload"] for e in stale[:4]] == ["40", "50", "60", "70"] and "2s" in stale[0]["message"]
+    assert [e["topic"] for e in stale[4:]] == ["z2m/Desk Lamp/set"] and "1.5s" in stale[4]["message"]
     assert not agent.of("action")
     assert "cannot connect" in agent.log

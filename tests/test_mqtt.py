@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from agent.safety import REACTION
 from tests.support.agent_proc import ROOT, AgentProc
 from tests.support.broker import Broker, Recorder, agent_command, make_ca, wait_for
 from tests.support.mqtt_home import write_home
@@ -155,6 +156,7 @@ def test_confirm_devices_need_a_yes_in_time(broker, recorder, tmp_path):
 
     def asked(n: int) -> None:
         agent.wait_event("confirm", result="asking", count=n)
+        time.sleep(REACTION)  # a person takes at least this long to answer (a faster "yes" is refused)
 
     agent.send("unlock the front door")
     asked(1)
@@ -183,6 +185,7 @@ def test_a_yes_from_another_room_does_not_confirm(broker, recorder, tmp_path):
     wait_for(lambda: recorder.on(AGENT + "availability"), 15, "agent online")
     agent.send("unlock the front door")  # asked by the hub itself (its own area)
     agent.wait_event("confirm", result="asking")
+    time.sleep(REACTION)  # a person takes at least this long to answer
     recorder.publish(AGENT + "text/in", json.dumps({"text": "yes", "area": "office"}))
     agent.wait_event("not_understood")
     assert not commands(recorder)
@@ -199,6 +202,7 @@ def test_after_end_of_stdin_a_yes_can_still_come_over_mqtt(broker, recorder, tmp
     agent.send("unlock the front door")
     agent.close()  # stdin ends while the question is open
     agent.wait_event("confirm", result="asking")
+    time.sleep(REACTION)  # a person takes at least this long to answer
     recorder.publish(AGENT + "text/in", "yes")
     assert agent.wait(20) == 0, agent.log
     assert commands(recorder) == [("ha/front/set", "UNLOCK")]

@@ -1,0 +1,174 @@
+"""Issue 12 ("keep working for months"), the parts that need no broker: backoff after a
+week of outage, a publish the client refuses, a stalled broker, numbers without bounds,
+confirmation that follows the topic."""
+
+from __future__ import annotations
+
+import asyncio
+import textwrap
+
+import pytest
+
+from agent.actions import ActionPlanner
+from agent.config import load_config
+from agent.dispatch import Dispatcher
+from agent.events import EventSink, Topics
+from agent.messages import Action
+from agent.mqtt import backoff
+from agent.state import StateStore
+from agent.understand import TemplateEngine
+from tests.support.mqtt_home import DEVICES, ROOT, write_home
+
+
+# ----------------------------------------------------------------- defect 1: backoff overflow
+
+def test_backoff_never_overflows_however_long_the_outage():
+    for attempt in (1024, 1025, 5000, 10**9):
+        assert 0.05 <= backoff(attempt, 0.05, 0.1) <= 0.1
+
+
+# ----------------------------------------------------------------- a dispatcher on a fake client
+
+class FakeClient:
+    """Stands in for MqttClient: connected, records publishes, acknowledges nothing itself."""
+
+    def __init__(self, refuse: set[str] = frozenset()) -> None:
+        self.connected = True
+        self.refuse = refuse
+        self.sent: list[tuple[str, str, float | None]] = []
+        self.cut: list[str] = []
+        self.mid = 0
+
+    def publish(self, topic, payload, qos, retain, expiry=None):
+        if topic in self.refuse:
+            raise ValueError("Payload too large.")
+        self.mid += 1
+        self.sent.append((topic, payload, expiry))
+        return self.mid
+
+    def abort(self, reason):
+        self.cut.append(reason)
+        self.connected = False
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def dispatcher(tmp_path, client, clock, **mqtt):
+    config = load_config(write_home(tmp_path / "home", 1, mqtt=mqtt))
+    engine = TemplateEngine(config)
+
+    class Engine:
+        pass
+
+    e = Engine()
+    e.config, e.state = config, StateStore(config)
+    e.planner = ActionPlanner(config, e.state, engine.intents)
+    e.devices = {d.id: d for d in config.devices}
+    events: list[dict] = []
+    sink = EventSink(Topics("voice-agent", "test"), echo=events.append)
+    d = Dispatcher(e, sink, clock, 100)
+    d.mqtt = client
+    return d, events
+
+
+async def _step(d: Dispatcher) -> None:
+    task = asyncio.ensure_future(d.run())
+    await asyncio.sleep(0.05)
+    task.cancel()
+
+
+def test_a_publish_the_client_refuses_is_an_error_event_and_the_sender_goes_on(tmp_path):
+    client, clock = FakeClient(refuse={"z2m/Desk Lamp/set"}), Clock()
+    d, events = dispatcher(tmp_path, client, clock)
+    d.queue("u1", "turn_on", [Action("z2m/Desk Lamp/set", "x", 1, False, "light.desk")], {}, clock.now)
+    d.queue("u2", "turn_on", [Action("z2m/Porch Light/set", "y", 1, False, "light.porch")], {}, clock.now)
+    asyncio.run(_step(d))
+    errors = [e for e in events if e["kind"] == "error"]
+    assert [e["code"] for e in errors] == ["publish-failed"] and "Payload too large" in errors[0]["message"]
+    assert [t for t, _, _ in client.sent] == ["z2m/Porch Light/set"]  # the next action still went
+
+
+# ----------------------------------------------------------------- defect 2: a stalled broker
+
+def test_a_broker_that_stops_acknowledging_is_cut_well_inside_the_ttl(tmp_path):
+    client, clock = FakeClient(), Clock()
+    d, events = dispatcher(tmp_path, client, clock, ttl=3, ack_timeout=1.0)
+    d.queue("u1", "turn_on", [Action("z2m/Desk Lamp/set", "a", 1, False, "light.desk")], {}, clock.now)
+    asyncio.run(_step(d))
+    assert len(client.sent) == 1 and client.sent[0][2] == pytest.approx(3.0)  # expiry = what is left of the TTL
+    clock.now += 0.9
+    assert not d.check_stall() and not client.cut  # still within the acknowledgement time
+    clock.now += 0.2
+    assert d.check_stall() and client.cut           # 1.1 s without an ack, TTL 3 s: cut
+    codes = [(e["code"], e.get("may_fire_late")) for e in events if e["kind"] == "error"]
+    assert codes == [("action-unconfirmed", True), ("broker-stalled", None)]
+    assert d.outbox.idle  # not sent again: the frozen broker may still carry it out
+    d.acked(1, None)      # a late acknowledgement of the withdrawn action changes nothing
+    assert not [e for e in events if e["kind"] == "action"]
+
+
+def test_the_ack_time_is_at_most_half_the_ttl(tmp_path):
+    client, clock = FakeClient(), Clock()
+    d, events = dispatcher(tmp_path, client, clock, ttl=1, ack_timeout=5.0)
+    d.queue("u1", "turn_on", [Action("z2m/Desk Lamp/set", "a", 1, False, "light.desk")], {}, clock.now)
+    asyncio.run(_step(d))
+    clock.now += 0.6
+    assert d.check_stall()
+
+
+# ----------------------------------------------------------------- defect 8: numbers without bounds
+
+LAWN = """
+language: en
+intents:
+  water_lawn:
+    targets: none
+    data:
+      - sentences: ["water the lawn for {duration}"]
+    action: {topic: "garden/water", payload: '{{"seconds": {duration}}}'}
+"""
+
+
+def test_a_duration_past_a_day_is_never_published(tmp_path):
+    (tmp_path / "lawn.yaml").write_text(LAWN)
+    path = tmp_path / "home.yaml"
+    path.write_text(f"site: hub\nintents: [{ROOT / 'intents' / 'home.yaml'}, lawn.yaml]\n")
+    config = load_config(path)
+    engine = TemplateEngine(config)
+    planner = ActionPlanner(config, None, engine.intents)
+    ok = planner.plan_full(engine.understand("water the lawn for 20 minutes"))
+    assert [(a.topic, a.payload) for a in ok.actions] == [("garden/water", '{"seconds": 1200}')]
+    wild = planner.plan_full(engine.understand("water the lawn for 99999 hours"))
+    assert not wild.actions
+    assert [p.code for p in wild.problems] == ["out-of-range"]
+    assert "outside 1..86400 seconds" in wild.problems[0].message
+
+
+# ----------------------------------------------------------------- defect 7: confirmation follows the topic
+
+UNLOCK_ALL = """
+language: en
+intents:
+  open_everything:
+    targets: none
+    data:
+      - sentences: ["open everything"]
+    action: {topic: "ha/front/set", payload: "UNLOCK"}
+"""
+
+
+def test_a_custom_intent_on_a_confirm_devices_topic_is_known_to_need_a_yes(tmp_path):
+    (tmp_path / "all.yaml").write_text(UNLOCK_ALL)
+    path = write_home(tmp_path, 1)
+    text = path.read_text().replace("- drinks.yaml", "- drinks.yaml\n- all.yaml")
+    path.write_text(text)
+    config = load_config(path)
+    planner = ActionPlanner(config, None, TemplateEngine(config).intents)
+    assert planner.confirm_topics.get("ha/front/set") == "lock.front"
+    assert "z2m/Desk Lamp/set" not in planner.confirm_topics
