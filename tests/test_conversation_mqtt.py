@@ -10,6 +10,7 @@ import time
 import pytest
 import yaml
 
+from agent.safety import REACTION
 from tests.support.agent_proc import ROOT, AgentProc
 from tests.support.broker import agent_command, wait_for
 from tests.support.mqtt_home import write_home
@@ -93,6 +94,7 @@ def test_a_part_that_needs_a_yes_is_confirmed_on_its_own(broker, recorder, tmp_p
     assert asking["devices"] == ["lock.front"]
     wait_for(lambda: ("z2m/Desk Lamp/set", '{"state":"ON"}') in commands(recorder), 10, "the lamp, at once")
     assert not [t for t, _ in commands(recorder) if t.startswith("ha/front")]
+    time.sleep(REACTION)  # a person takes at least this long to answer (a faster "yes" is refused)
     agent.send("yes")
     wait_for(lambda: any(t == "ha/front/set" for t, _ in commands(recorder)), 10, "the unlock after yes")
     assert [t for t, _ in commands(recorder)] == ["z2m/Desk Lamp/set", "ha/front/set"]
