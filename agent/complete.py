@@ -90,7 +90,7 @@ class Completion:
         r = self.registry
         out = {"device": r.device_index, "name": r.device_index, "area": r.area_index, "floor": r.floor_index,
                "kind": r.kind_index, "state": r.state_index, "measure": r.measure_index,
-               "color": r.color_index, "temperature_unit": r.unit_index}
+               "color": r.color_index, "temperature_unit": r.unit_index, "source": r.source_index}
         out.update(r.list_indexes)
         return out
 

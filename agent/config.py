@@ -254,6 +254,13 @@ class Device:
     """Where ``voice-agent import`` found it (``zigbee2mqtt:0x00158d.../humidity``): re-imports match on it."""
     kinds: tuple[str, ...] = ()
     """Extra words people use for this device as a kind ("blind": "close the blinds")."""
+    modes: tuple[str, ...] = ()
+    """Climate: the modes it takes (``heat``, ``cool``, ``auto``, ``dry``, ``fan_only``, ``off``);
+    empty: any."""
+    sources: tuple[str, ...] = ()
+    """Media player: its inputs as people say them ("HDMI 1", "Netflix")."""
+    rooms: tuple[tuple[str, str], ...] = ()
+    """Vacuum: area id -> the vacuum's own segment id, for "clean the kitchen"."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -409,6 +416,30 @@ def _check_names_not_places(d: Reader, name: str, aliases: tuple[str, ...], area
                       f"would mean this device alone; give the device a name of its own", key)
 
 
+HVAC_MODES = ("heat", "cool", "auto", "heat_cool", "dry", "fan_only", "off")
+
+
+def _modes(d: Reader) -> tuple[str, ...]:
+    modes = d.strings("modes")
+    for m in modes:
+        if m not in HVAC_MODES:
+            d.problem(f"unknown mode {m!r}{suggest(m, HVAC_MODES)}; one of: {', '.join(HVAC_MODES)}", "modes")
+    return modes
+
+
+def _rooms(d: Reader, area_ids: list[str]) -> tuple[tuple[str, str], ...]:
+    """``rooms: {kitchen: 3}``: the vacuum's segment for each area it can clean alone."""
+    r = d.sub("rooms")
+    out = []
+    for area in list(r.node):
+        if area not in area_ids:
+            r.problem(f"unknown area {area!r}{suggest(area, area_ids)}; the keys are area ids", area)
+        seg = r.get(area, (str, int), None)
+        if seg is not None:
+            out.append((area, str(seg)))
+    return tuple(out)
+
+
 def _kind_words(r: Reader, key: str) -> tuple[str, ...]:
     from . import vocab
     words = []
@@ -545,6 +576,7 @@ def parse_config(data: Any, path: Path) -> Config:
             confirm=d.get("confirm", bool, False), ttl=d.get("ttl", float, None, minimum=0.1, maximum=86400),
             rate_limit=d.get("rate_limit", float, 0.0, minimum=0.0, maximum=86400),
             min=lo, max=hi, unit=unit or "C", kinds=_kind_words(d, "kinds"),
+            modes=_modes(d), sources=d.strings("sources"), rooms=_rooms(d, area_ids),
             features=features, source=d.get("source", str, None),
         ))
         d.done()

@@ -14,14 +14,15 @@ BUILTIN_INTENTS: tuple[str, ...] = (
     "stop", "set_position", "lock", "unlock", "start", "pause", "return_home", "set_volume",
     "volume_up", "volume_down", "mute", "unmute", "media_play", "media_pause", "media_next",
     "media_previous", "activate_scene", "get_state", "cancel",
+    "set_mode", "set_channel", "set_source", "clean_room",
 )
 
 _ONOFF = ("turn_on", "turn_off", "toggle", "get_state")
 _LIGHT = _ONOFF + ("set_brightness", "brightness_up", "brightness_down", "set_color")
 _COVER = ("open", "close", "stop", "set_position", "get_state")
 _MEDIA = _ONOFF + ("set_volume", "volume_up", "volume_down", "mute", "unmute", "media_play",
-                   "media_pause", "media_next", "media_previous")
-_CLIMATE = _ONOFF + ("set_temperature", "temperature_up", "temperature_down")
+                   "media_pause", "media_next", "media_previous", "set_channel", "set_source")
+_CLIMATE = _ONOFF + ("set_temperature", "temperature_up", "temperature_down", "set_mode")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +73,7 @@ TYPES: dict[str, DeviceType] = {t.name: t for t in (
     _t("lock", ("lock", "unlock", "get_state"), (), ("locked", "unlocked")),
     _t("climate", _CLIMATE, ("thermostat", "heater", "air_conditioner", "hvac")),
     _t("media_player", _MEDIA, ("tv", "speaker", "receiver")),
-    _t("vacuum", ("start", "pause", "stop", "return_home", "turn_on", "turn_off", "get_state"),
+    _t("vacuum", ("start", "pause", "stop", "return_home", "turn_on", "turn_off", "get_state", "clean_room"),
        (), ("cleaning", "docked", "paused", "returning")),
     _t("scene", ("activate_scene", "turn_on"), ("scene", "script"), ()),
     _t("sensor", ("get_state",), SENSOR_CLASSES, ()),

@@ -43,7 +43,7 @@ from .templates import (Alt, Node, Seq, TemplateSyntaxError, Word, expand_rules,
 from .yamlsrc import load_yaml
 
 BUILTIN_SLOTS = ("integer", "number", "percentage", "temperature", "color", "duration", "device",
-                 "area", "floor", "kind", "state", "measure", "temperature_unit", "name")
+                 "area", "floor", "kind", "state", "measure", "temperature_unit", "name", "source")
 
 
 @dataclass(frozen=True, slots=True)

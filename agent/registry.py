@@ -141,6 +141,7 @@ class Registry:
         colors = {**{k: k for k in vocab.COLORS}, **vocab.COLOR_ALIASES}
         self.color_index = merged(colors, "color")
         self.unit_index = merged(vocab.TEMPERATURE_UNITS, "temperature_unit")
+        self.source_index = PhraseIndex((tokens(s), s) for d in config.devices for s in d.sources)
         self.list_indexes = {name: PhraseIndex(sl.values) for name, sl in intents.lists.items()
                              if not sl.number_range and name not in ("kind", "state", "measure", "color")}
         self.protected = frozenset(t for k in self.kind_index.phrases for t in k) | frozenset(
@@ -162,6 +163,7 @@ class Registry:
             "kind": firsts(self.kind_index, False), "state": firsts(self.state_index, False),
             "measure": firsts(self.measure_index, False), "color": firsts(self.color_index, True),
             "temperature_unit": firsts(self.unit_index, False),
+            "source": firsts(self.source_index, False),
         }
         for name in ("integer", "number", "percentage", "temperature", "duration"):
             out[name] = frozenset((NUM,))
@@ -223,6 +225,7 @@ class Registry:
             "measure": self._phrase_matcher(self.measure_index, False),
             "color": self._phrase_matcher(self.color_index, fuzzy),
             "temperature_unit": self._phrase_matcher(self.unit_index, False),
+            "source": self._phrase_matcher(self.source_index, False),
             "integer": _number_matcher(integer=True),
             "number": _number_matcher(),
             "percentage": _number_matcher(lo=0, hi=100, suffix=("percent", "per cent")),

@@ -60,6 +60,24 @@ def state_for(device: Device, phrase: str) -> str | None:
     return table.get(device.type)
 
 
+def _clean_room(reg: Registry, caps: dict[str, Any], slots: dict[str, Any]) -> Resolution:
+    """"Clean the kitchen": the vacuum that lists the kitchen under ``rooms:``, with its
+    segment id as the ``room`` slot."""
+    area = caps.get("area")
+    ref: DeviceRef | None = caps.get("device") or caps.get("name")
+    if not area:
+        return Resolution(error="which room? say it: 'clean the kitchen'")
+    vacuums = [d for d in reg.devices.values() if d.type == "vacuum" and (ref is None or d.id in ref.ids)]
+    able = [(d, dict(d.rooms)[area]) for d in vacuums if area in dict(d.rooms)]
+    if not able:
+        return Resolution(error=f"no vacuum knows the room {reg.areas[area].name}; add it under the "
+                                "vacuum's 'rooms:' (area id: the vacuum's segment id)")
+    if len({seg for _, seg in able}) > 1:
+        return Resolution(error=f"several vacuums clean {reg.areas[area].name}; say which one")
+    return Resolution(tuple(d.id for d, _ in able), {**slots, "room": able[0][1], "room_name": reg.areas[area].name},
+                      intent="clean_room")
+
+
 def measures_it(device: Device, measures: tuple[str, ...]) -> bool:
     """Does this device report one of ``measures`` (a sensor of that class, a thermostat's
     temperature)?"""
@@ -151,6 +169,8 @@ def resolve(reg: Registry, intent: str, spec: IntentSpec | None, caps: dict[str,
             return Resolution(error=f"{name} {slots[name]} is outside {lo}-{hi}")
     if not needs_targets(intent, spec):
         return Resolution((), slots, intent=intent)
+    if intent == "clean_room":
+        return _clean_room(reg, caps, slots)
 
     area = caps.get("area")
     floor = caps.get("floor")
@@ -254,6 +274,16 @@ def resolve(reg: Registry, intent: str, spec: IntentSpec | None, caps: dict[str,
         if explicit and cands:
             return Resolution(error=f"{cands[0].name} cannot {intent.replace('_', ' ')}")
         return Resolution(error="no device here does that")
+
+    if intent in ("set_mode", "set_source"):
+        key, have = ("mode", "modes") if intent == "set_mode" else ("source", "sources")
+        takes = [d for d in able if not getattr(d, have) and intent == "set_mode"
+                 or slots.get(key) in getattr(d, have)]
+        if not takes:
+            d = able[0]
+            offer = ", ".join(getattr(d, have)) or f"none configured; list them under '{have}:'"
+            return Resolution(error=f"{d.name} has no {key} {slots.get(key)!r} ({have}: {offer})")
+        able = takes
 
     # A sensor named like an actuator ("Light") must not steal "turn on the light";
     # several same-named devices in different areas: prefer the speaker's.

@@ -273,7 +273,7 @@ def known_words(templates: TemplateEngine) -> frozenset[str]:
         walk(sentence.tree)
     reg = templates.registry
     for index in (reg.device_index, reg.area_index, reg.floor_index, reg.kind_index, reg.state_index,
-                  reg.measure_index, reg.color_index, reg.unit_index, *reg.list_indexes.values()):
+                  reg.measure_index, reg.color_index, reg.unit_index, reg.source_index, *reg.list_indexes.values()):
         for phrase in index.phrases:
             words.update(phrase)
     return frozenset(words)

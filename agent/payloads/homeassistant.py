@@ -30,7 +30,8 @@ PAYLOADS = {
     "volume_up": "VOLUME_UP", "volume_down": "VOLUME_DOWN", "activate_scene": "ON",
 }
 VALUE_TOPICS = ("brightness_topic", "rgb_topic", "hs_topic", "xy_topic", "color_temp_topic",
-                "position_topic", "temperature_topic", "volume_topic", "mode_topic")
+                "position_topic", "temperature_topic", "volume_topic", "mode_topic", "source_topic",
+                "channel_topic")
 STATE_TOPICS = {"brightness_state_topic": "brightness", "position_state_topic": "position",
                 "temperature_state_topic": "temperature",
                 "current_temperature_topic": "current_temperature", "volume_state_topic": "volume"}
@@ -93,6 +94,9 @@ def command(device: Device, intent: str, values: dict[str, Any]) -> list[Out]:
         return [Out(_value_topic(device, "temperature_topic", intent), str(values["temperature"]))]
     if intent == "set_position":
         return [Out(_value_topic(device, "position_topic", intent), str(convert.half_up(values["position"])))]
+    if intent in ("set_mode", "set_source", "set_channel"):
+        key = {"set_mode": "mode", "set_source": "source", "set_channel": "channel"}[intent]
+        return [Out(_value_topic(device, f"{key}_topic", intent), str(values[key]))]
     if intent in ("set_volume", "volume_up", "volume_down") and "volume" in values:
         vscale = float(opts.get("volume_scale", 100))
         level = values["volume"] * vscale / 100.0

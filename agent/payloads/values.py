@@ -104,6 +104,11 @@ def prepare(device: Device, intent: str, slots: dict[str, Any],
         hi = device.max if device.max is not None else float("inf")
         v["temperature"] = convert.round_step(convert.clamp(target, lo, hi), precision)
         fx["temperature"] = v["temperature"]
+    elif intent in ("set_mode", "set_source", "set_channel", "clean_room"):
+        key = {"set_mode": "mode", "set_source": "source", "set_channel": "channel", "clean_room": "room"}[intent]
+        v[key] = slots[key]
+        if intent == "set_mode":
+            fx["state"] = "off" if slots[key] == "off" else "on"
     elif intent == "set_position":
         v["position"] = _tidy(convert.clamp(float(slots["position"]), 0, 100))
         fx.update(position=v["position"], state="open" if v["position"] > 0 else "closed")

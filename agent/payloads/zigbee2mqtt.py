@@ -2,7 +2,8 @@
 
 Options: ``brightness_scale`` (255), ``color_mode`` (``xy``, ``hs``, ``rgb``, ``hex``),
 ``white_as`` (``color_temp`` or ``rgb``), ``temperature_key`` (``current_heating_setpoint``),
-``on_mode`` (``heat``; climate ``system_mode`` for turn on), ``scene_id`` (scene_recall).
+``on_mode`` (``heat``; climate ``system_mode`` for turn on), ``scene_id`` (scene_recall),
+``mode_key`` (``system_mode``: where "set the heating to auto" goes).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from .common import json_state
 
 _SIMPLE = {"turn_on": "ON", "turn_off": "OFF", "toggle": "TOGGLE", "open": "OPEN",
            "close": "CLOSE", "stop": "STOP", "lock": "LOCK", "unlock": "UNLOCK"}
-_OPTIONS = ("brightness_scale", "color_mode", "white_as", "temperature_key", "on_mode", "scene_id")
+_OPTIONS = ("brightness_scale", "color_mode", "white_as", "temperature_key", "on_mode", "scene_id", "mode_key")
 
 
 def _set_topic(device: Device) -> str:
@@ -66,6 +67,8 @@ def command(device: Device, intent: str, values: dict[str, Any]) -> list[Out]:
         body = {opts.get("temperature_key", "current_heating_setpoint"): values["temperature"]}
     elif intent == "set_position":
         body = {"position": values["position"]}
+    elif intent == "set_mode" and device.type == "climate":
+        body = {opts.get("mode_key", "system_mode"): values["mode"]}
     elif intent in ("temperature_up", "temperature_down"):
         raise Unsupported("the current set point is not known yet (no state received); say a temperature")
     else:
