@@ -183,3 +183,74 @@ def test_the_new_user_check_scores_every_case(tmp_path):
     r = subprocess.run([sys.executable, "-m", "agent", "eval", "-c", str(ROOT / "tests/data/newuser_home.yaml"),
                         str(ROOT / "tests/data/newuser_cases.yaml")], capture_output=True, text=True, cwd=ROOT)
     assert "cases: right 60, wrong 0, not understood 0" in r.stdout, r.stdout
+
+
+def parsed(*texts, config=ROOT / "tests" / "data" / "newuser_home.yaml"):
+    import json
+    import subprocess
+    import sys
+    r = subprocess.run([sys.executable, "-m", "agent", "parse", "-c", str(config), "--area", "lounge", *texts],
+                       capture_output=True, text=True, cwd=ROOT, timeout=120)
+    return [json.loads(line) for line in r.stdout.splitlines()]
+
+
+def test_thermostat_modes_tv_channels_and_sources_reach_the_device():
+    mode, off, cool, channel, source, bare_source = parsed(
+        "set the heating to auto", "turn the heating off", "set the heating to cool",
+        "put the tv on channel 5", "switch the tv to hdmi 2", "switch to netflix")
+    assert (mode["intent"], mode["slots"]) == ("set_mode", {"mode": "auto"})
+    assert [(a["topic"], a["payload"]) for a in mode["actions"]] == [("zigbee2mqtt/lounge_trv/set",
+                                                                      '{"system_mode":"auto"}')]
+    assert off["intent"] == "turn_off" and off["actions"][0]["payload"] == '{"system_mode":"off"}'
+    assert cool["intent"] is None and cool["actions"] == []     # modes: [heat, auto, off]
+    assert channel["intent"] == "set_channel" and channel["actions"][0]["payload"] == '{"channel": 5}'
+    assert source["slots"] == {"source": "HDMI 2"} and source["actions"][0]["payload"] == '{"source": "HDMI 2"}'
+    assert bare_source["targets"] == ["media.tv"] and bare_source["slots"] == {"source": "Netflix"}
+
+
+def test_a_mode_on_a_home_assistant_thermostat_goes_to_its_mode_topic(tmp_path):
+    cfg = tmp_path / "home.yaml"
+    cfg.write_text(textwrap.dedent(f"""
+        intents: [{ROOT / 'intents' / 'home.yaml'}]
+        areas: [{{id: lounge, name: Lounge}}]
+        devices:
+          - id: climate.ac
+            name: Air Conditioner
+            type: climate
+            area: lounge
+            mqtt: {{style: homeassistant, topic: home/ac/set, mode_topic: home/ac/mode/set}}
+          - id: climate.old
+            name: Old Heater
+            type: climate
+            area: lounge
+            mqtt: {{style: homeassistant, topic: home/old/set}}
+        """))
+    ac, old = parsed("set the air conditioner to cool", "set the old heater to heat mode", config=cfg)
+    assert [(a["topic"], a["payload"]) for a in ac["actions"]] == [("home/ac/mode/set", "cool")]
+    assert old["intent"] == "set_mode" and old["actions"] == []  # no mode_topic: nothing is sent
+
+
+def test_clean_a_room_for_a_vacuum_that_knows_it():
+    kitchen, dining, bathroom = parsed("clean the kitchen", "hoover the dining room", "clean the bathroom")
+    assert (kitchen["intent"], kitchen["targets"], kitchen["slots"]["room"]) == ("clean_room", ["vacuum.robot"], "3")
+    assert kitchen["actions"][0]["topic"] == "valetudo/robot/MapSegmentationCapability/clean/set"
+    assert kitchen["actions"][0]["payload"] == '{"segment_ids": ["3"], "iterations": 1, "customOrder": true}'
+    assert dining["slots"]["room"] == "6"
+    assert bathroom["intent"] is None                          # not under the vacuum's rooms:
+
+
+def test_rooms_and_modes_are_checked_in_the_config(tmp_path):
+    from agent.errors import ConfigError
+    path = tmp_path / "home.yaml"
+    path.write_text(textwrap.dedent(f"""
+        intents: [{ROOT / 'intents' / 'home.yaml'}]
+        areas: [{{id: kitchen, name: Kitchen}}]
+        devices:
+          - {{id: vacuum.r, name: Robot, type: vacuum, rooms: {{kitchn: 3}}}}
+          - {{id: climate.t, name: Thermostat, type: climate, modes: [heat, cooling]}}
+        """))
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    text = str(err.value)
+    assert "devices[0].rooms.kitchn: unknown area 'kitchn' (did you mean 'kitchen'?)" in text
+    assert "devices[1].modes: unknown mode 'cooling' (did you mean 'cool'?)" in text
