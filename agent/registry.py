@@ -40,15 +40,21 @@ class PhraseIndex:
             self.by_first.setdefault(toks[0], []).append((toks, values))
         for entries in self.by_first.values():
             entries.sort(key=lambda e: -len(e[0]))
+        self.first_max = {first: len(entries[0][0]) for first, entries in self.by_first.items()}
         self.max_len = max((len(k) for k in self.phrases), default=0)
         self._strings = [" ".join(k) for k in self.phrases]
         self._keys = list(self.phrases)
 
     def exact(self, toks: tuple[str, ...], start: int) -> list[tuple[int, tuple[Any, ...]]]:
+        """Phrases that start at ``start``, longest first: one dict look-up per length, so a
+        home with hundreds of names sharing a first word ("office 2 blind") costs the same."""
+        longest = self.first_max.get(toks[start])
+        if longest is None:
+            return []
         out = []
-        for phrase, values in self.by_first.get(toks[start], ()):
-            end = start + len(phrase)
-            if toks[start:end] == phrase:
+        for end in range(min(start + longest, len(toks)), start, -1):
+            values = self.phrases.get(toks[start:end])
+            if values is not None:
                 out.append((end, values))
         return out
 

@@ -269,3 +269,58 @@ def test_overlay_never_changes_the_users_devices():
     assert data["devices"] == [{"id": "light.mine", "name": "Mine", "type": "light",
                                 "mqtt": {"style": "zigbee2mqtt", "topic": "zigbee2mqtt/Kitchen Ceiling"}}]
     assert "light.kitchen_ceiling" not in added and len(out["devices"]) == 1 + len(added)
+
+
+# ----------------------------------------------------------------- writing into the user's text
+def test_text_patches_keep_layout_and_handle_every_list_shape(tmp_path):
+    import yaml
+
+    from agent.commands.import_devices import import_into
+    from agent.config import load_config
+    intents = ROOT / "intents" / "home.yaml"
+    cat = catalog_of({"zigbee2mqtt/bridge/devices": [home.light(1, "Kitchen Lamp", "color"),
+                                                     home.light(2, "Desk Lamp", "dim")]})
+    shapes = {
+        "flow": f"site: home  # mine\nintents: [{intents}]\nareas: []\ndevices: [{{id: x, name: X, type: switch}}]\n",
+        "null": f"intents: [{intents}]\ndevices:\n# nothing yet\n",
+        "block": (f"intents: [{intents}]\nareas:\n- id: kitchen\n  name: Kitchen   # the cooking room\n"
+                  "devices:\n- id: lamp.mine   # hand written\n  name: Mine\n  type: light\n  mqtt:\n"
+                  "    style: zigbee2mqtt   # old comment\n    topic: zigbee2mqtt/Desk Lamp\n"
+                  "    brightness_step: 5\n# the end\n"),
+        "flow_item": (f"intents: [{intents}]\ndevices:\n  - {{id: lamp.mine, name: Mine, type: light, "
+                      "mqtt: {style: zigbee2mqtt, topic: zigbee2mqtt/Desk Lamp}}\n"),
+    }
+    for shape, text in shapes.items():
+        path = tmp_path / f"{shape}.yaml"
+        path.write_text(text)
+        report, _, _ = import_into(path, cat)
+        cfg = load_config(path)
+        ids = [d.id for d in cfg.devices]
+        assert "light.kitchen_lamp" in ids, (shape, path.read_text())
+        out = path.read_text()
+        for line in text.splitlines():
+            if "#" in line:
+                assert line.split("#", 1)[1] in out, (shape, line)
+        if shape in ("block", "flow_item"):
+            mine = next(d for d in cfg.devices if d.id == "lamp.mine")
+            assert mine.source == "zigbee2mqtt:0x00158d0000000002" and report.adopted == ["lamp.mine"]
+            assert "light.desk_lamp" not in ids
+        if shape == "block":
+            assert next(a for a in cfg.areas if a.id == "kitchen").name == "Kitchen"
+            assert next(d for d in cfg.devices if d.id == "light.kitchen_lamp").area == "kitchen"
+            assert out.rstrip().endswith("# the end")  # new devices go into the list, not after it
+        assert yaml.safe_load(out)  # still one YAML document
+        again, _, _ = import_into(path, cat)
+        assert again.added == [] and path.read_text() == out, shape  # idempotent
+
+
+def test_scalars_read_back_as_written():
+    import yaml
+
+    from agent.discovery.yamltext import flow
+    values = ["plain", "Kitchen 1", "yes", "no", "null", "on", "1.5", "0x00ff", "a: b", "a #b", "#x", "-x",
+              "Anna's Lamp", "°C", "quote \" inside", "", " lead", "trail ", "[list]", "{map}", "a,b", "ok/path",
+              "tab\there", "new\nline", 3, 2.5, True, None, "ENERGY.Total", "%", "*star", "&anchor", "!tag", "@at"]
+    for v in values:
+        assert yaml.safe_load(f"k: {flow(v)}")["k"] == v, v
+        assert yaml.safe_load(f"k: {flow({'x': v, 'y': [v]})}")["k"] == {"x": v, "y": [v]}, v

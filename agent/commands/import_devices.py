@@ -11,21 +11,25 @@ the user's edits and comments; the result is checked like ``voice-agent check``.
 from __future__ import annotations
 
 import argparse
+import copy
 import datetime
-import io
 import os
 import sys
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from ..config import MqttConfig, parse_config
 from ..discovery import SOURCES
 from ..discovery.catalog import Catalog
 from ..discovery.collect import collect
 from ..discovery.merge import Report, merge
+from ..discovery.yamltext import Loader, TextPatch, flow, scalar
 from ..errors import ConfigError
 from ..yamlsrc import load_yaml
 
+_NOTHING = object()
 INTENTS = Path(__file__).resolve().parents[2] / "intents" / "home.yaml"
 
 
@@ -68,83 +72,66 @@ def sources_arg(text: str) -> tuple[str, ...]:
     return names
 
 
-def yaml_rt():
-    from ruamel.yaml import YAML
-    y = YAML()
-    y.indent(mapping=2, sequence=4, offset=2)
-    y.width = 4096
-    y.preserve_quotes = True
-    return y
-
-
-def skeleton(output: Path, site: str, host: str, port: int) -> Any:
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
-    data = CommentedMap()
-    data["site"] = site
-    data["mqtt"] = CommentedMap(host=host, port=port)
-    data["mqtt"].fa.set_flow_style()
+def skeleton(output: Path, site: str, host: str, port: int) -> str:
     rel = os.path.relpath(INTENTS, output.resolve().parent)
-    data["intents"] = CommentedSeq([rel])
-    data["intents"].fa.set_flow_style()
-    data["areas"] = CommentedSeq()
-    data["devices"] = CommentedSeq()
-    data.yaml_set_start_comment("Written by voice-agent import. Edit freely: a second import keeps your\n"
-                                "names, aliases, areas and other settings and adds what is new.")
-    return data
+    return ("# Written by voice-agent import. Edit freely: a second import keeps your names, aliases,\n"
+            "# areas, comments and other settings, adds what is new and marks what vanished.\n"
+            f"site: {scalar(site)}\nmqtt: {flow({'host': host, 'port': port})}\nintents: {flow([rel])}\n")
 
 
 def import_into(output: Path, catalog: Catalog, *, site: str = "home", host: str = "127.0.0.1",
                 port: int = 1883, stamp: str = "") -> tuple[Report, list, int]:
     """Merge what ``catalog`` holds into ``output`` (created when missing); the merge report,
-    the skipped messages and the number of duplicates dropped."""
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
-    y = yaml_rt()
-    if output.exists():
-        load_yaml(output)  # the project's own reader: a broken file is explained, not overwritten
-        data = y.load(output.read_text(encoding="utf-8"))
-        if not isinstance(data, dict):
-            raise ConfigError([f"{output}: not a config mapping; give another -o file"])
-    else:
-        data = skeleton(output, site, host, port)
+    the skipped messages and the number of duplicates dropped. Nothing is written when the
+    result would not pass ``check``."""
+    text = output.read_text(encoding="utf-8") if output.exists() else skeleton(output, site, host, port)
+    try:
+        data = yaml.load(text, Loader=Loader)
+    except yaml.YAMLError:
+        load_yaml(output)  # the project's reader explains the problem with its line
+        raise
+    if data is None:
+        data = {}
+    if not isinstance(data, dict) or not isinstance(data.get("devices") or [], list) \
+            or not isinstance(data.get("areas") or [], list):
+        raise ConfigError([f"{output}: not a config with 'areas' and 'devices' lists; give another -o file"])
     found, skipped = catalog.devices()
     answered = {_origin(t) for t in catalog.messages} - {None}
+    originals = copy.deepcopy(data.get("devices") or [])
+    n_areas = len(data.get("areas") or [])
+    notes: dict[int, dict[str, str]] = {}
 
-    def comment(mapping: Any, key: str, text: str) -> None:
-        if hasattr(mapping, "yaml_add_eol_comment"):
-            mapping.yaml_add_eol_comment(text, key)
+    def comment(mapping: Any, key: str, note: str) -> None:
+        notes.setdefault(id(mapping), {})[key] = note
 
-    def new_map() -> Any:
-        m = CommentedMap()
-        return m
-
-    report = merge(data, found, answered, new_map=new_map, new_list=CommentedSeq, comment=comment, stamp=stamp)
-    for ident in report.added:  # short mappings and lists on one line, as people write them
-        entry = next(d for d in data["devices"] if isinstance(d, dict) and d.get("id") == ident)
-        if isinstance(entry.get("mqtt"), CommentedMap) and len(entry["mqtt"]) <= 4:
-            entry["mqtt"].fa.set_flow_style()
-        if isinstance(entry.get("features"), list):
-            entry["features"] = CommentedSeq(entry["features"])
-            entry["features"].fa.set_flow_style()
-    buf = io.StringIO()
-    y.dump(data, buf)
-    text = buf.getvalue()
-    parse_config(_reload(text, output), output.resolve())  # refuse to write what check would refuse
+    report = merge(data, found, answered, comment=comment, stamp=stamp)
+    patch = TextPatch(text)
+    nodes = patch.items("devices")
+    for old, new, node in zip(originals, data["devices"], nodes):
+        if not isinstance(new, dict):
+            continue
+        if old.get("type") != new.get("type"):
+            patch.set_value(node, "type", new["type"])
+        if old.get("mqtt") != new.get("mqtt"):  # before source: inner lines first at the same place
+            sub = patch.child(node, "mqtt")
+            if sub is not None and isinstance(old.get("mqtt"), dict):  # key by key: comments inside stay
+                for key, value in new["mqtt"].items():
+                    if old["mqtt"].get(key, _NOTHING) != value:
+                        patch.set_value(sub, key, value)
+            else:
+                patch.set_value(node, "mqtt", new["mqtt"])
+        if old.get("source") != new.get("source"):
+            patch.set_value(node, "source", new["source"])
+        for key, note in notes.get(id(new), {}).items():
+            patch.comment(node, key, note)
+    patch.append("areas", [(a, notes.get(id(a), {})) for a in data["areas"][n_areas:]], before="devices")
+    patch.append("devices", [(d, notes.get(id(d), {})) for d in data["devices"][len(originals):]])
+    result = patch.result()
+    parse_config(yaml.load(result, Loader=Loader), output.resolve())  # refuse to write what check refuses
     tmp = output.with_name(f".{output.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
+    tmp.write_text(result, encoding="utf-8")
     os.replace(tmp, output)
-    return report, skipped, getattr(catalog, "duplicates", 0)
-
-
-def _reload(text: str, output: Path) -> Any:
-    import tempfile
-    with tempfile.NamedTemporaryFile("w", suffix=".yaml", dir=output.resolve().parent, delete=False,
-                                     encoding="utf-8") as fh:
-        fh.write(text)
-        name = fh.name
-    try:
-        return load_yaml(Path(name))
-    finally:
-        os.unlink(name)
+    return report, skipped, catalog.duplicates
 
 
 def _origin(topic: str) -> str | None:

@@ -7,7 +7,7 @@ user's comments). Rules:
   aliases, area, class, features, confirm, limits, extra mqtt keys); only what discovery owns
   (type and the mqtt keys discovery sets) is brought up to date, and reported when it changed;
 * a hand-written device on the same topic (and ``value_key``) is adopted: it gets a ``source``
-  and nothing else changes;
+  and the discovery-owned mqtt keys it lacks or has wrong (the rest is the user's);
 * new devices are appended with a unique id; their area is an existing one when the name
   matches (name, id or alias), else a new area, marked as guessed when it came from words in the
   device's name;
@@ -100,6 +100,7 @@ def merge(data: dict[str, Any], found: list[Found], answered: set[str], *, new_m
         mine = by_topic.pop(_topic_key(f.mqtt), None)
         if mine is not None:
             mine["source"] = f.source
+            _refresh(mine, f, new_map)
             report.adopted.append(str(mine.get("id")))
             continue
         area_id = None
