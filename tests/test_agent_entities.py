@@ -117,8 +117,10 @@ def test_a_muted_agent_stays_muted_after_a_restart(broker, recorder, tmp_path):
         recorder.publish("voice-agent/hub/ha/mute/set", "maybe")
         agent.send("turn on the kitchen light")
         wait_for(lambda: recorder.on("zigbee2mqtt/Kitchen Light/set"), 15, "the command still acts")
-        assert [m.text for m in recorder.on("voice-agent/hub/ha/mute") if m.topic == "voice-agent/hub/ha/mute"
-                ] == ["ON", "ON"]  # ours, then the agent's own restored state; never OFF
+        states = lambda: [m.text for m in recorder.on("voice-agent/hub/ha/mute")  # noqa: E731
+                          if m.topic == "voice-agent/hub/ha/mute"]
+        wait_for(lambda: len(states()) >= 2, 15, "the agent's own mute state")
+        assert states() == ["ON", "ON"]  # ours, then the agent's restored state; never OFF
         assert "send ON or OFF" in json.dumps([m.text for m in recorder.on("voice-agent/hub/error")])
     finally:
         agent.kill()

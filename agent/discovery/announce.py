@@ -33,7 +33,7 @@ from .settings import AnnounceSettings
 log = logging.getLogger(__name__)
 
 ON, OFF = "ON", "OFF"
-RESTORE_WAIT = 1.0
+RESTORE_WAIT = 3.0
 """Seconds after connecting to wait for the retained mute state before assuming unmuted."""
 
 
