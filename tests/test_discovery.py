@@ -324,3 +324,34 @@ def test_scalars_read_back_as_written():
     for v in values:
         assert yaml.safe_load(f"k: {flow(v)}")["k"] == v, v
         assert yaml.safe_load(f"k: {flow({'x': v, 'y': [v]})}")["k"] == {"x": v, "y": [v]}, v
+
+
+def test_fast_yaml_reader_keeps_lines_and_falls_back_for_explanations(tmp_path, monkeypatch):
+    import agent.yamlsrc as ys
+    from agent.errors import ConfigError
+    path = tmp_path / "c.yaml"
+    path.write_text("site: a\ndevices:\n  - id: x   # c\n    name: X\n  - {id: y, name: Y}\n")
+    fast = ys.load_yaml(path)
+    monkeypatch.setattr(ys, "_FAST", None)
+    pure = ys.load_yaml(path)
+    assert fast == pure and fast.key_lines == pure.key_lines == {"site": 1, "devices": 2}
+    assert fast["devices"].item_lines == pure["devices"].item_lines == [3, 5]
+    assert fast["devices"][0].key_lines == {"id": 3, "name": 4}
+    monkeypatch.undo()
+    path.write_text("site: a\n  area: b\n")
+    with pytest.raises(ConfigError, match=":2: .*indented more than the one above"):
+        ys.load_yaml(path)
+
+
+def test_a_thousand_devices_import_into_a_config_check_accepts(tmp_path):
+    from agent.commands.import_devices import import_into
+    from agent.config import load_config
+    cat = catalog_of(home.many(1000))
+    path = tmp_path / "big.yaml"
+    path.write_text(f"intents: [{ROOT / 'intents' / 'home.yaml'}]\n")
+    report, skipped, _ = import_into(path, cat)
+    cfg = load_config(path)
+    assert len(cfg.devices) == len(report.added) > 1000 and not skipped
+    assert len({d.source for d in cfg.devices}) == len(cfg.devices)
+    again, _, _ = import_into(path, cat)
+    assert (again.added, again.updated, again.vanished) == ([], [], [])
