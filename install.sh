@@ -3,6 +3,8 @@
 #   ./install.sh demo   run the agent on the demo config (starting a local broker if none
 #                       answers, and using the bundled recording when there is no microphone)
 #   ./install.sh test   run the whole test suite
+#   ./install.sh vosk-en  also download the English Vosk model (vosk-small-en-us, ~40 MB,
+#                       checksum pinned; needs internet) for `asr: {engine: vosk}`
 #   ./install.sh        install only
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -47,6 +49,11 @@ fi
 case "${1:-}" in
   demo) shift; exec .venv/bin/voice-agent demo "$@" ;;
   test) shift; exec .venv/bin/python -m pytest -q -p no:cacheprovider "$@" ;;
-  "") log "installed; try: .venv/bin/voice-agent demo" ;;
-  *) echo "usage: $0 [demo|test]" >&2; exit 2 ;;
+  vosk-en) log "downloading the English Vosk model"
+           exec .venv/bin/voice-agent models download vosk-small-en-us ;;
+  "") log "installed; try: .venv/bin/voice-agent demo"
+      if .venv/bin/voice-agent models list 2>/dev/null | grep -A1 "^vosk-small-en-us " | grep -q "not installed"; then
+        log "for Vosk in English: ./install.sh vosk-en (or: .venv/bin/voice-agent models download vosk-small-en-us)"
+      fi ;;
+  *) echo "usage: $0 [demo|test|vosk-en]" >&2; exit 2 ;;
 esac
