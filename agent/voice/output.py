@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import queue
+from collections import OrderedDict
 import threading
 import time
 from collections import deque
@@ -103,6 +104,11 @@ class Mouth:
         self._rate = 0
         self.ready = threading.Event()
         """Set once the voice is loaded and the output opened (or failed to)."""
+        self.cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        """Audio of replies said before (most recent last): a question asked again plays at once."""
+        self.cache_size = 64
+        self.warm: tuple[str, ...] = ()
+        """Replies to synthesise into the cache right after loading (fixed texts: "Okay.")."""
         self._thread = threading.Thread(target=self._work, name="voice", daemon=True)
 
     # ------------------------------------------------------------------ any thread
@@ -151,6 +157,14 @@ class Mouth:
             self.on_error(exc)
         finally:
             self.ready.set()
+        for text in self.warm:
+            if self.voice is None or not self._jobs.empty():
+                break
+            try:
+                self._remember(text, np.concatenate(list(self.voice.stream(text)) or [np.zeros(0, np.int16)]))
+            except Exception as exc:  # noqa: BLE001 - warming is an optimisation; speaking will say what fails
+                log.warning("could not prepare %r: %s", text, exc)
+                break
         while True:
             job = self._jobs.get()
             if job is None:
@@ -237,12 +251,16 @@ class Mouth:
             self._buffer.clear()
         started = False
         made: list[np.ndarray] = []
-        parts: list[tuple[Any, int]] = []
+        parts: list[tuple[Any, int, bool]] = []
         if job.sound is not None:
-            parts.append(([job.sound], job.sound_rate))
-        if job.text:
-            parts.append((voice.stream(job.text), voice.sample_rate))
-        for blocks, rate in parts:
+            parts.append(([job.sound], job.sound_rate, False))
+        cached = self.cache.get(job.text) if job.text else None
+        if cached is not None:
+            self.cache.move_to_end(job.text)
+            parts.append(([cached], voice.sample_rate, True))
+        elif job.text:
+            parts.append((voice.stream(job.text), voice.sample_rate, True))
+        for blocks, rate, words in parts:
             resampler = Resampler(rate, 1, target=self._rate or rate)
             for block in blocks:
                 if self._stop.is_set():
@@ -250,7 +268,7 @@ class Mouth:
                 samples = np.asarray(block, dtype=np.int16)
                 if self.volume != 1.0:
                     samples = np.clip(samples.astype(np.float32) * self.volume, -32768, 32767).astype(np.int16)
-                if self.on_audio is not None and job.text and rate == voice.sample_rate:
+                if words:
                     made.append(samples)
                 if self._stream is None:
                     continue
@@ -263,8 +281,12 @@ class Mouth:
                     self._drained.clear()
                     self._stream.start()
                     self.on_start(job.reply_id, self.clock() - job.queued_at if job.queued_at else 0.0)
-        if made and self.on_audio is not None:
-            self.on_audio(job.reply_id, np.concatenate(made), voice.sample_rate)
+        if made and job.text:
+            whole = np.concatenate(made)
+            if cached is None:
+                self._remember(job.text, whole if self.volume == 1.0 else None)
+            if self.on_audio is not None:
+                self.on_audio(job.reply_id, whole, voice.sample_rate)
         if not started:
             return "done"
         while not self._drained.wait(0.05):
@@ -272,6 +294,14 @@ class Mouth:
                 return self._abort()
         self._stream.stop()  # plays out what PortAudio still holds
         return "done"
+
+    def _remember(self, text: str, samples: np.ndarray | None) -> None:
+        if samples is None or not len(samples):
+            return
+        self.cache[text] = samples
+        self.cache.move_to_end(text)
+        while len(self.cache) > self.cache_size:
+            self.cache.popitem(last=False)
 
     def _abort(self) -> str:
         with self._lock:

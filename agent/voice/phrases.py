@@ -31,6 +31,12 @@ def spoken_name(device: Device | None, fallback: str = "") -> str:
     return name if name.startswith(("the ", "my ", "our ")) else f"the {name}"
 
 
+def plural(name: str) -> bool:
+    """``the living room lights`` / ``the blinds`` take "are" (a name ending in a plural noun)."""
+    last = name.lower().split()[-1] if name.strip() else ""
+    return len(last) > 2 and last.endswith("s") and not last.endswith(("ss", "us", "is"))
+
+
 def join(items: Iterable[str], conjunction: str = "and") -> str:
     words = [i for i in items if i]
     if len(words) <= 1:
@@ -84,6 +90,8 @@ def describe(device: Device | None, state: dict[str, Any]) -> str | None:
         parts.append(f"at {number(state['brightness'])} percent")
     if device is not None and device.type == "climate":
         if isinstance(state.get("temperature"), (int, float)) and word != "off":
+            if parts:  # "on, set to 21.5": the pause keeps "and set" from being heard as "insect"
+                parts[-1] += ","
             parts.append(f"set to {number(state['temperature'])} degrees")
         if isinstance(state.get("current_temperature"), (int, float)):
             parts.append(f"and it is {number(state['current_temperature'])} degrees")

@@ -72,10 +72,10 @@ DEFAULTS = {
     "unsupported": ("I can't do that with {targets}.",),
     "unavailable": ("I couldn't reach {targets}.",),
     "unconfirmed": ("I'm not sure {targets} got that.",),
-    "rate_limited": ("{targets} was just changed; try again in a moment.",),
+    "rate_limited": ("I changed {targets} a moment ago; try again shortly.",),
     "failed": ("That didn't work.",),
-    "state": ("{name} is {state}.",),
-    "value": ("{name} is {value}.",),
+    "state": ("{name} {is} {state}.",),
+    "value": ("{name} {is} {value}.",),
     "yes": ("Yes, {targets} {is} {state}.",),
     "no": ("No, {targets} {is} {actual}.",),
     "some": ("{count} {things} {are} {state}{where}: {names}.",),
@@ -167,6 +167,14 @@ class Replier:
         self.area_names = {a.id: a.name for a in config.areas}
         self.floor_names = {f.id: f.name for f in config.floors}
 
+    def fixed_texts(self) -> tuple[str, ...]:
+        """Replies without placeholders ("Okay.", "Sorry, I didn't get that."): the voice
+        prepares them at start, so they play at once."""
+        out = []
+        for variants in list(self.book.entries.values()) + list(DEFAULTS.values()):
+            out += [_sentence(v) for v in variants if "{" not in v]
+        return tuple(dict.fromkeys(out))
+
     def rebuilt(self, config: Config, intents: IntentSet | None = None) -> "Replier":
         from ..intents import load_intents
         return Replier(config, intents if intents is not None else load_intents(config.intents),
@@ -190,8 +198,9 @@ class Replier:
 
     def _base(self, intent: str | None, slots: dict[str, Any], ids: list[str]) -> dict[str, Any]:
         values: dict[str, Any] = {k: _plain(v) for k, v in (slots or {}).items()}
+        many = len(ids) > 1 or (len(ids) == 1 and phrases.plural(self.names(ids)))
         values.update(targets=self.names(ids), intent=(intent or "").replace("_", " "),
-                      **{"is": "is" if len(ids) <= 1 else "are", "has": "has" if len(ids) <= 1 else "have"})
+                      **{"is": "are" if many else "is", "has": "have" if many else "has"})
         if ids:
             values["name"] = phrases.spoken_name(self.devices.get(ids[0]), ids[0])
         area = slots.get("area") if slots else None
@@ -288,18 +297,22 @@ class Replier:
                 return self.say("some", "get_state", seed, **base)
             if unknown:
                 base["targets"] = self.names(unknown)
-                base["is"] = "is" if len(unknown) == 1 else "are"
+                base["is"] = "are" if len(unknown) > 1 or phrases.plural(base["targets"]) else "is"
                 return self.say("unknown", "get_state", seed, **base)
             base.update(things=self._things(ids, 2), are="are", count="no")
             return self.say("none", "get_state", seed, **base)
         measure = answer.get("measure")
         said: list[str] = []
         unknown_ids: list[str] = []
+        sensed = any(self.devices.get(e["id"]) is not None and self.devices[e["id"]].type == "sensor"
+                     and e.get("state") for e in entries)
         for e in entries[:4]:
             device = self.devices.get(e["id"])
             st = e.get("state") or {}
+            if sensed and device is not None and device.type == "climate" and "current_temperature" not in st:
+                continue  # "how warm is it": the room's reading answers it, not the thermostat's set point
             one = dict(base, name=phrases.spoken_name(device, e["id"]), targets=phrases.spoken_name(device, e["id"]),
-                       **{"is": "is"})
+                       **{"is": "are" if phrases.plural(phrases.spoken_name(device, e["id"])) else "is"})
             value = phrases.reading(device, st, measure) if measure or (device and device.type == "sensor") else None
             if value is not None:
                 said.append(self.say("value", "get_state", seed, **one, value=value, measure=measure or "").text or "")
@@ -310,7 +323,8 @@ class Replier:
                 continue
             said.append(self.say("state", "get_state", seed, **one, state=words).text or "")
         if unknown_ids:
-            base.update(targets=self.names(unknown_ids), **{"is": "is" if len(unknown_ids) == 1 else "are"},
+            base.update(targets=self.names(unknown_ids),
+                        **{"is": "are" if len(unknown_ids) > 1 or phrases.plural(self.names(unknown_ids)) else "is"},
                         what=str(measure or "state").replace("_", " "))
             said.append(self.say("unknown_state", "get_state", seed, **base).text or "")
         text = " ".join(s for s in said if s)

@@ -188,6 +188,7 @@ def attach(daemon: Any, config: Any, *, speak: bool = True) -> TalkBack:
                            mute_tail_s=settings.mute_tail_ms / 1000.0, on_start=talk.started, on_end=talk.ended,
                            on_error=talk.failed, on_audio=talk.audio if settings.wav_topic else None,
                            play=settings.plays)
+        talk.mouth.warm = replier.fixed_texts()
         talk.mouth.start()
     return talk
 
