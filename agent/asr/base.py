@@ -33,9 +33,10 @@ class Recogniser(Protocol):
         """The transcript of the utterance so far, without ending it (intent-aware
         endpointing looks at it after a short pause)."""
 
-    async def finish(self) -> str:
-        """End the utterance; its final transcript (may be empty). Right after a
-        :meth:`peek` with no audio fed since, a recogniser may return the peek's words."""
+    async def finish(self, quiet_since_peek: bool = False) -> str:
+        """End the utterance; its final transcript (may be empty). After a :meth:`peek`
+        followed only by quiet (``quiet_since_peek``), a recogniser may return the peek's
+        words instead of reading the audio again."""
 
     async def close(self) -> None:
         """Free the model and the worker thread."""

@@ -152,9 +152,19 @@ class VoskRecogniser:
         with their times in seconds from :meth:`start`."""
         return await self._worker.call(self._feed, pcm)
 
+    def _peek(self) -> str:  # (worker)
+        # Vosk's partial result trails the audio by half a second: end the segment here
+        # instead (as Vosk does itself at a pause), so every word said so far is decoded;
+        # audio fed afterwards starts the utterance's next segment
+        final = json.loads(self._rec.FinalResult()).get("text", "")
+        if final:
+            self._done.append(final)
+        self._partial = " ".join(self._done)
+        return self._partial
+
     async def peek(self) -> str:
-        """The words so far (the partial result Vosk keeps up to date as it is fed)."""
-        return await self._worker.call(lambda: self._partial)
+        """Every word said so far (the utterance goes on if more audio comes)."""
+        return await self._worker.call(self._peek)
 
     def _finish(self) -> str:  # (worker)
         final = json.loads(self._rec.FinalResult()).get("text", "")
@@ -164,8 +174,8 @@ class VoskRecogniser:
         self._partial = ""
         return text
 
-    async def finish(self) -> str:
-        return await self._worker.call(self._finish)
+    async def finish(self, quiet_since_peek: bool = False) -> str:
+        return await self._worker.call(self._finish)  # Vosk's final result costs next to nothing
 
     async def close(self) -> None:
         def drop() -> None:

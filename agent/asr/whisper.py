@@ -76,14 +76,14 @@ class WhisperRecogniser:
         self._peeked = (size, text)
         return text
 
-    async def finish(self) -> str:
+    async def finish(self, quiet_since_peek: bool = False) -> str:
         pcm = b"".join(self._audio)
         peeked, size = self._peeked, self._size
         self._audio.clear()
         self._size = 0
         self._peeked = None
-        if peeked is not None and peeked[0] == size:  # nothing heard since the look: reuse it
-            return peeked[1]
+        if peeked is not None and (peeked[0] == size or quiet_since_peek):
+            return peeked[1]  # only quiet since the look: it already read every word
         return await self._worker.call(self.transcribe, pcm)
 
     async def close(self) -> None:

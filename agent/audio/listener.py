@@ -51,10 +51,10 @@ class Utterance:
     reason: str
     """Why it closed: ``silence``, ``complete``, ``max_length``, ``flush`` or ``released``."""
 
-    @property
-    def eos_ms(self) -> float:
-        """End of speech to transcript: the trailing quiet waited for plus recognition."""
-        return (self.decided - self.speech_end) * 1000.0 + self.heard.asr_ms
+    eos_ms: float
+    """End of speech (the last voiced sample) to transcript: the trailing quiet waited for
+    and the recognition not already done during it (a look taken in the quiet whose words
+    stand counts from when it finished, if that was later)."""
 
 
 class Listener:
@@ -76,6 +76,7 @@ class Listener:
         self._now = 0.0
         self._ptt: list[bool] = []
         self._early: tuple[str, float] | None = None  # (transcript, ms) of a look that found it finished
+        self._look: tuple[float, float] | None = None  # (speech end, ms after it the last look was done)
         self._waited = ""  # why the last look did not end the utterance
         self.loaded = False
         self.muted = False
@@ -169,6 +170,7 @@ class Listener:
         text = await self.asr.peek()
         verdict = self.completion.check(text) if text else None
         ms = (time.perf_counter() - t0) * 1000.0
+        self._look = (pause.speech_end, (pause.time - pause.speech_end) * 1000.0 + ms)
         if verdict is None or not verdict.complete:
             self._waited = verdict.why if verdict is not None else "nothing heard yet"
             return False
@@ -178,6 +180,7 @@ class Listener:
     async def _begin_command(self, audio: bytes) -> None:
         self._command = True
         self._early = None
+        self._look = None
         self._waited = ""
         await self.asr.recogniser.start()
         if audio:
@@ -231,15 +234,23 @@ class Listener:
         self._command = False
         self.gate.processing()
         early, self._early = (self._early if event.reason == "complete" else None), None
-        heard = await self.asr.finish()
+        # nothing said since the last look (the full silence was waited for): its words stand
+        look, self._look = self._look, None
+        quiet = look is not None and look[0] == event.speech_end
+        heard = await self.asr.finish(quiet_since_peek=quiet)
+        waited_ms = (event.time - event.speech_end) * 1000.0
         if early:  # recognition after the end of speech was the look itself
             heard = replace(heard, asr_ms=heard.asr_ms + early[1])
+            eos_ms = waited_ms + heard.asr_ms
+        elif quiet:
+            eos_ms = max(waited_ms, look[1]) + heard.asr_ms
+        else:
+            eos_ms = waited_ms + heard.asr_ms
         self.gate.done(event.time, heard_anything=bool(heard.raw))
         if not heard.raw:
             return None
-        eos_ms = (event.time - event.speech_end) * 1000.0 + heard.asr_ms
         u = Utterance(Transcript(heard.text, True, round(heard.asr_ms, 1), self.asr.name, round(eos_ms, 1)),
-                      heard, event.speech_end, event.time, event.reason)
+                      heard, event.speech_end, event.time, event.reason, eos_ms)
         self.emit("heard", {"text": heard.text, "raw": heard.raw, "asr_ms": round(heard.asr_ms, 1),
                             "eos_ms": round(eos_ms, 1), "reason": event.reason,
                             **({"waited": self._waited} if self._waited and event.reason != "complete" else {}),
