@@ -109,7 +109,7 @@ def test_corrector_rejoins_split_and_joined_words(home):
 
 def write(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "c.yaml"
-    path.write_text("site: t\n" + text)
+    path.write_text("site: t\n" + text + f"intents: [{ROOT / 'intents' / 'home.yaml'}]\n")  # a config needs intents
     return path
 
 
