@@ -8,6 +8,7 @@ indexes raw dictionaries.
 from __future__ import annotations
 
 import difflib
+import functools
 import math
 import re
 from dataclasses import dataclass, field
@@ -393,6 +394,7 @@ def _read_device_mqtt(r: Reader, read_only: bool = False) -> DeviceMqtt:
     return DeviceMqtt(style or "zigbee2mqtt", topic or "", state_topic or "", dict(options))
 
 
+@functools.lru_cache(maxsize=4096)  # asked once per device for every area: a big home repeats it
 def _place_words(name: str) -> tuple[str, ...]:
     from .normalize import tokens
     return tokens(name, fragment=True)

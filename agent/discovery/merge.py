@@ -60,16 +60,30 @@ def _topic_key(mqtt: Any) -> tuple[str, str, str, str] | None:
             str(mqtt.get("value_key", "")))
 
 
+class AreaIndex:
+    """Area ids by id, name, alias (any case) and by the slug of the name."""
+
+    def __init__(self, areas: list[Any]) -> None:
+        self.ids: dict[str, str] = {}
+        for a in areas:
+            self.add(a)
+
+    def add(self, area: Any) -> None:
+        if not isinstance(area, dict) or area.get("id") is None:
+            return
+        ident = str(area["id"])
+        for word in [ident, str(area.get("name", ""))] + [str(x) for x in area.get("aliases") or ()]:
+            self.ids.setdefault(word.strip().lower(), ident)
+        self.ids.setdefault("slug:" + ident, ident)
+
+    def find(self, name: str) -> str | None:
+        """The id of the area called ``name``, or None."""
+        return self.ids.get(name.strip().lower()) or self.ids.get("slug:" + slug(name))
+
+
 def find_area(areas: list[Any], name: str) -> str | None:
     """The id of the area called ``name`` (by id, name or alias, any case), or None."""
-    want = name.strip().lower()
-    for a in areas:
-        if not isinstance(a, dict):
-            continue
-        words = [str(a.get("id", "")), str(a.get("name", ""))] + [str(x) for x in a.get("aliases") or ()]
-        if want in (w.lower() for w in words) or slug(name) == str(a.get("id", "")):
-            return str(a.get("id"))
-    return None
+    return AreaIndex(areas).find(name)
 
 
 def merge(data: dict[str, Any], found: list[Found], answered: set[str], *, new_map: Callable[[], Any] = dict,
@@ -89,6 +103,8 @@ def merge(data: dict[str, Any], found: list[Found], answered: set[str], *, new_m
     by_topic = {_topic_key(d.get("mqtt")): d for d in devices
                 if isinstance(d, dict) and not d.get("source") and _topic_key(d.get("mqtt"))}
     ids = {str(d.get("id")) for d in devices if isinstance(d, dict)}
+    index = AreaIndex(areas)
+    area_ids = {str(a.get("id")) for a in areas if isinstance(a, dict)}
     seen = set()
     for f in found:
         seen.add(f.source)
@@ -105,12 +121,14 @@ def merge(data: dict[str, Any], found: list[Found], answered: set[str], *, new_m
             continue
         area_id = None
         if f.area:
-            area_id = find_area(areas, f.area)
+            area_id = index.find(f.area)
             if area_id is None:
-                area_id = _unique(slug(f.area), {str(a.get("id")) for a in areas if isinstance(a, dict)})
+                area_id = _unique(slug(f.area), area_ids)
+                area_ids.add(area_id)
                 entry = new_map()
                 entry.update({"id": area_id, "name": f.area})
                 areas.append(entry)
+                index.add(entry)
                 report.areas_added.append(area_id)
                 if f.area_guessed:
                     comment(entry, "name", "guessed from device names: check it")
