@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 import yaml
 
 from tests.support.agent_proc import AgentProc
@@ -136,3 +137,34 @@ def test_bad_homeassistant_or_discovery_sections_are_refused_by_check(broker, tm
     for part in ("homeassistant.discovery: expected true/false", "homeassistant.prefx: unknown key",
                  "discovery.from: unknown source 'zigbee'", "discovery.settle: 0.0 is out of range"):
         assert part in done.stderr
+
+
+@pytest.mark.slow
+def test_the_mute_switch_really_mutes_the_microphone(broker, recorder, tmp_path):
+    """Real speech through Whisper: muted, the recording's three commands reach nothing;
+    unmuted (the positive control, same recording), all three act."""
+    from tests.support.speech import demo_config
+    from tests.test_audio_daemon import DEMO_AUDIO, run_agent
+
+    def actions(rec):  # what reached devices (not the agent's own or its discovery topics)
+        return [m for m in rec.unique() if not m.topic.startswith(("voice-agent/", "homeassistant/"))]
+    path = demo_config(tmp_path / "speech.yaml", asr="{engine: whisper, model: whisper-tiny.en}")
+    path.write_text(path.read_text() + "homeassistant: {discovery: true}\n")
+    cfg = str(path)
+    for muted, expected in (("ON", 0), ("OFF", 3)):
+        recorder.publish("voice-agent/demo/ha/mute", muted, retain=True)  # as the switch left it
+        before = len(actions(recorder))
+        proc, events = run_agent(cfg, broker, "--audio", str(DEMO_AUDIO))
+        try:
+            assert proc.wait(180) == 0, proc.stderr.read()
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        heard = [e for e in events if e["kind"] in ("heard", "transcript", "partial")]
+        acted = actions(recorder)[before:]
+        assert len([e for e in heard if e["kind"] == "transcript"]) == expected, (muted, heard)
+        if muted == "ON":
+            assert heard == [] and acted == []
+        else:  # three commands, the first one the kitchen light (the living room lights may be two lamps)
+            assert len(acted) >= 3 and (acted[0].topic, acted[0].text) == ("zigbee2mqtt/Kitchen Light/set",
+                                                                         '{"state":"ON"}')

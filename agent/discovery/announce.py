@@ -9,7 +9,8 @@ device per site (``<ha prefix>/<component>/voice_agent_<site>/<object>/config``)
   (``<prefix>/<site>/ha/listening``);
 * ``switch`` *mute*: ``ON`` mutes the microphone: no audio reaches the wake phrase or the
   recogniser until it is ``OFF`` again (``.../ha/mute/set`` -> ``.../ha/mute``; the retained
-  state is restored at start, so a muted agent stays muted after a restart);
+  state is restored at start, so a muted agent stays muted after a restart, and until the
+  broker has answered the microphone stays muted);
 * ``text`` *command*: typed text goes to ``<prefix>/<site>/text/in`` like any text command;
 * ``event`` *not understood*: each utterance the agent did not understand
   (``.../ha/not_understood``, ``{"event_type": "not_understood", "text", "reason"}``).
@@ -183,4 +184,8 @@ class Announcer:
 
 def attach(daemon: Any, config: Config, settings: AnnounceSettings, hearing: Any = None) -> Announcer:
     mute = hearing.listener.set_muted if hearing is not None else None
+    if mute is not None:
+        # the mute state lives on the broker: until it is known (restored, or RESTORE_WAIT after
+        # connecting with none kept), the microphone stays muted rather than listen by mistake
+        mute(True)
     return Announcer(daemon, config, settings, mute)
