@@ -43,6 +43,7 @@ class LiveSync:
         self._timer: asyncio.TimerHandle | None = None
         self._lock = asyncio.Lock()
         self._dirty = False
+        self._running: set[asyncio.Task] = set()
         for sub in self.catalog.subscriptions():
             daemon.watchers[sub] = self.message
         daemon.config_filter = self.extend
@@ -53,8 +54,12 @@ class LiveSync:
             self._dirty = True
             if self._timer is not None:
                 self._timer.cancel()
-            loop = asyncio.get_running_loop()
-            self._timer = loop.call_later(self.settings.settle, lambda: loop.create_task(self.apply()))
+            self._timer = asyncio.get_running_loop().call_later(self.settings.settle, self._start_apply)
+
+    def _start_apply(self) -> None:
+        task = asyncio.get_running_loop().create_task(self.apply(), name="discovery-apply")
+        self._running.add(task)  # held until done: the loop keeps only a weak reference
+        task.add_done_callback(self._running.discard)
 
     async def apply(self) -> None:
         """Rebuild the daemon's devices from the user's config and the catalog (serialised)."""
@@ -67,6 +72,9 @@ class LiveSync:
                 await self.daemon.reload(self.base)
             except AgentError as exc:
                 log.warning("discovered devices not applied (the agent keeps the devices it had): %s", exc)
+                return
+            except Exception:  # noqa: BLE001 - a discovery message must never stop the agent
+                log.exception("discovered devices not applied (the agent keeps the devices it had)")
                 return
             log.info("discovery: %d device(s) added to the config's %d in %.2f s", len(self.added),
                      len(self.base.devices), time.monotonic() - started)
