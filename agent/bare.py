@@ -48,5 +48,4 @@ def settle(readings: list[BareReading], activity: Activity | None, names: dict[s
         return r.intent, r.local, r.slots
     options = [names[t] for _, t in busy] or list(
         dict.fromkeys(names[t] for r in readings for t in r.local or r.targets))
-    said = ", ".join(options[:4]) + (" ..." if len(options) > 4 else "")
-    return f"which one? name the device ({said})"
+    return f"which one? name the device ({', '.join(options[:4])})"

@@ -254,3 +254,9 @@ def test_rooms_and_modes_are_checked_in_the_config(tmp_path):
     text = str(err.value)
     assert "devices[0].rooms.kitchn: unknown area 'kitchn' (did you mean 'kitchen'?)" in text
     assert "devices[1].modes: unknown mode 'cooling' (did you mean 'cool'?)" in text
+
+
+def test_a_bare_verb_that_could_mean_several_devices_is_asked_about_aloud():
+    (stop,) = parsed("stop")
+    assert stop["intent"] is None and stop["actions"] == []
+    assert stop["reply"] == "Which one: Lounge Shutter or Television?"

@@ -38,6 +38,7 @@ KEYS = {
     # failures
     "not_understood": "the words were not understood (keep it short; give variants)",
     "refused": "a value outside a device's min/max",
+    "which_one": "a verb alone ('stop') that several devices could take: ask which ({options})",
     "unsupported": "the device cannot do that, or has no MQTT settings",
     "unavailable": "the command could not be delivered in time (broker away, queue full)",
     "unconfirmed": "the broker never confirmed the command",
@@ -69,6 +70,7 @@ DEFAULTS = {
     "cancelled": ("Okay.",),
     "nothing_to_confirm": ("There is nothing to say yes to.",),
     "refused": ("{name} takes {what} from {low} to {high}, not {said}.",),
+    "which_one": ("Which one: {options}?",),
     "unsupported": ("I can't do that with {targets}.",),
     "unavailable": ("I couldn't reach {targets}.",),
     "unconfirmed": ("I'm not sure {targets} got that.",),
@@ -88,6 +90,8 @@ DEFAULTS = {
 _REFUSED = re.compile(r"^(?P<name>.+) accepts (?P<what>\w+) (?P<low>-?[\d.]*)-(?P<high>-?[\d.]*)"
                       r"(?: (?P<unit>[CF]))?, not (?P<said>.+)$")
 """The resolver's reason for a value outside ``min``/``max`` (agent/resolve.py)."""
+WHICH_ONE = "which one? name the device ("
+"""How :mod:`agent.bare` asks about a verb said alone."""
 
 _TYPE_WORDS = {"cabin_light": "light", "binary_sensor": "sensor", "media_player": "media player",
                "climate": "thermostat", "seat_heater": "seat heater"}
@@ -268,6 +272,10 @@ class Replier:
                             low=m["low"] + unit if m["low"] else "the lowest", high=m["high"] + unit if m["high"]
                             else "the highest", said=said + unit, unit=unit.strip(),
                             targets=phrases.spoken_name(device, m["name"]))
+        if reason.startswith(WHICH_ONE) and reason.endswith(")"):
+            names = reason[len(WHICH_ONE):-1].split(", ")
+            options = ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else names[0]
+            return self.say("which_one", None, text, text=text, options=options)
         if answer_word(text) == "yes":
             return self.say("nothing_to_confirm", None, text, text=text)
         return self.say("not_understood", None, text, text=text, reason=reason)
