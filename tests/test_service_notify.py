@@ -6,6 +6,7 @@ import asyncio
 import os
 import statistics
 import time
+from pathlib import Path
 
 import pytest
 
@@ -147,7 +148,8 @@ def test_debug_hooks_are_off_unless_explicitly_enabled():
 
 def _config(tmp_path, service_section: str):
     path = tmp_path / "c.yaml"
-    path.write_text(f"site: t\nservice:\n{service_section}")
+    intents = Path(__file__).resolve().parents[1] / "intents" / "home.yaml"
+    path.write_text(f"site: t\nservice:\n{service_section}intents: [{intents}]\n")
     return parse_config(load_yaml(path), path)
 
 
