@@ -167,7 +167,16 @@ class Daemon:
         if isinstance(item, str):
             item = Transcript(item, source="text")
         utt = Utterance(item, area, self.clock())
-        asyncio.run_coroutine_threadsafe(self.inputs.put(utt), self.loop).result()
+
+        async def put() -> None:
+            if self._closing:  # read after the stop budget ran out: reported, not lost
+                self._refuse_stopping(utt.transcript)
+            else:
+                await self.inputs.put(utt)
+        try:
+            asyncio.run_coroutine_threadsafe(put(), self.loop).result()
+        except RuntimeError:  # the loop has closed: the process is ending
+            pass
 
     def end_of_input(self) -> None:
         """No more input will come: stop once everything queued is handled and delivered."""
