@@ -85,6 +85,9 @@ class MqttClient:
         self.died: BaseException | None = None
         """Why the network thread ended, when it ended on its own."""
         self._up = False
+        self._live = False
+        """The network thread's view: a CONNACK arrived and the connection has not been lost
+        since. The loop's view (``connected``) lags behind it by the hop onto the loop."""
         self.connected = False
         """The loop's view: True between mqtt_connected and mqtt_disconnected."""
         v5 = cfg.protocol == "5"
@@ -137,7 +140,10 @@ class MqttClient:
         """Hand a message to paho; its mid, or None when not connected (nothing queued).
         ``expiry``: seconds the message stays useful; on MQTT 5 the broker drops it after
         that (whole seconds, rounded down, at least one) instead of delivering it late."""
-        if not self.connected:
+        if not self.connected or not self._live:
+            # the loop may not have heard of a loss yet: never hand a message to a connection
+            # that is gone, or to the next one before its CONNACK (on_connect drops paho's
+            # queue, so a message written then would reach the broker and be sent again)
             return None
         properties = None
         if expiry is not None and self.cfg.protocol == "5":
@@ -163,6 +169,7 @@ class MqttClient:
         """Cut the connection now (a broker that stopped answering): no goodbye packet, which
         would only queue behind the unanswered ones; the network thread reconnects."""
         log.warning("cutting the broker connection: %s", reason)
+        self._live = False
         sock = self.client.socket()
         if sock is not None:
             try:
@@ -213,6 +220,7 @@ class MqttClient:
     def _connect_forever(self) -> None:
         attempt = 0
         while not self._stop.is_set():
+            self._live = False
             try:
                 # a fresh session each time (v3.1.1 clean session is paho's default): the broker
                 # must not hold text/in commands for us while we are away and replay them stale
@@ -240,6 +248,7 @@ class MqttClient:
             return
         self._up = True
         client.drop_out_messages()  # never let paho resend old messages on its own
+        self._live = True
         with self._lock:
             subs = sorted(self._subs)
         if subs:
@@ -249,6 +258,7 @@ class MqttClient:
         self._hop(self._set_up)
 
     def _on_disconnect(self, client, userdata, flags, reason, properties) -> None:
+        self._live = False
         self._hop(self._set_down, f"disconnected: {reason}")
 
     def _on_message(self, client, userdata, msg) -> None:

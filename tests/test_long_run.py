@@ -32,13 +32,14 @@ def commands(rec: Recorder) -> list[tuple[str, str]]:
 # ----------------------------------------------------------------- defect 9
 
 def test_a_burst_of_typed_commands_waits_for_room_and_drops_nothing(broker, recorder, tmp_path):
-    config = write_home(tmp_path / "home", broker.port, mqtt={"queue": 10})
-    lines = [f"set the shelf light to {n % 100 + 1} percent" for n in range(300)]
+    config = write_home(tmp_path / "home", broker.port, mqtt={"queue": 3})
+    # two lights each: a line adds two actions to a queue of three
+    lines = [f"turn {'on' if n % 2 else 'off'} the lights in living" for n in range(300)]
     agent = AgentProc(config)  # the lines are there before the broker connection is
     assert agent.finish(lines, timeout=180) == 0, agent.log
     assert not agent.of("error"), agent.of("error")[:3]
-    assert len(agent.of("action")) == 300
-    wait_for(lambda: len(commands(recorder)) >= 300, 20, "300 commands at the device")
+    assert len(agent.of("action")) == 600
+    wait_for(lambda: len(commands(recorder)) >= 600, 20, "600 commands at the devices")
 
 
 # ----------------------------------------------------------------- defect 7

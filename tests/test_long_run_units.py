@@ -172,3 +172,32 @@ def test_a_custom_intent_on_a_confirm_devices_topic_is_known_to_need_a_yes(tmp_p
     planner = ActionPlanner(config, None, TemplateEngine(config).intents)
     assert planner.confirm_topics.get("ha/front/set") == "lock.front"
     assert "z2m/Desk Lamp/set" not in planner.confirm_topics
+
+
+# ----------------------------------------------------------------- defect 10: the flaky kill/restart test
+
+def test_nothing_is_handed_to_a_connection_the_network_thread_has_lost(tmp_path):
+    """The cause of the flaky tests/test_mqtt.py::test_broker_killed_and_restarted_mid_stream:
+    under CPU load the loop heard of a lost connection late and, still thinking it was up,
+    handed an action to paho while the next connection waited for its CONNACK; on_connect
+    then dropped paho's queue, the broker already had the action, and the outbox sent it
+    again: the device got it twice (and out of order)."""
+    import asyncio as aio
+
+    from agent.mqtt import MqttClient
+
+    class Link:
+        def mqtt_connected(self): ...
+        def mqtt_disconnected(self, reason): ...
+        def mqtt_message(self, *a): ...
+        def mqtt_published(self, *a): ...
+
+    config = load_config(write_home(tmp_path / "home", 1))
+    loop = aio.new_event_loop()
+    try:
+        client = MqttClient(config.mqtt, Link(), loop)
+        client.connected = True                    # the loop's view: not yet told of the loss
+        client._on_disconnect(client.client, None, None, None, None)   # the network thread's news
+        assert client.publish("z2m/Desk Lamp/set", "x", 1, False) is None
+    finally:
+        loop.close()
