@@ -135,6 +135,8 @@ class Dispatcher:
                 if e.sent_at is not None and now > e.sent_at + self._ack_limit(e)]
         if not late or self.mqtt is None or not self.mqtt.connected:
             return False
+        if not self.mqtt.silent(min(self._ack_limit(e) for e in late)):
+            return False  # the broker answers (or its answer waits unread): the agent is slow, not it
         waited = max(now - e.sent_at for e in late)
         for entry in self.outbox.withdraw():
             self.drop(entry, "action-unconfirmed",

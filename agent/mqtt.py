@@ -12,9 +12,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import select
 import socket
 import ssl
 import threading
+import time
 from pathlib import Path
 from typing import Protocol
 
@@ -85,6 +87,8 @@ class MqttClient:
         self.died: BaseException | None = None
         """Why the network thread ended, when it ended on its own."""
         self._up = False
+        self.last_heard = 0.0
+        """time.monotonic() of the last packet from the broker (set on the network thread)."""
         self._live = False
         """The network thread's view: a CONNACK arrived and the connection has not been lost
         since. The loop's view (``connected``) lags behind it by the hop onto the loop."""
@@ -164,6 +168,19 @@ class MqttClient:
                 self.client.subscribe(self._sub_list(new))
             if gone:
                 self.client.unsubscribe(sorted(gone))
+
+    def silent(self, seconds: float) -> bool:
+        """The broker has sent nothing for ``seconds`` and nothing from it waits unread: it
+        stopped answering. (A starved agent is not a stalled broker: an acknowledgement the
+        network thread has not read yet leaves the socket readable.)"""
+        sock = self.client.socket()
+        if sock is None:
+            return False
+        try:
+            readable, _, _ = select.select([sock], [], [], 0)
+        except (OSError, ValueError):  # closed meanwhile: the loss is reported on its own
+            return False
+        return not readable and time.monotonic() - self.last_heard > seconds
 
     def abort(self, reason: str) -> None:
         """Cut the connection now (a broker that stopped answering): no goodbye packet, which
@@ -247,6 +264,7 @@ class MqttClient:
             self._hop(self._set_down, f"broker refused the connection: {reason}")
             return
         self._up = True
+        self.last_heard = time.monotonic()
         client.drop_out_messages()  # never let paho resend old messages on its own
         self._live = True
         with self._lock:
@@ -262,6 +280,7 @@ class MqttClient:
         self._hop(self._set_down, f"disconnected: {reason}")
 
     def _on_message(self, client, userdata, msg) -> None:
+        self.last_heard = time.monotonic()
         try:
             topic = msg.topic
         except UnicodeDecodeError:
@@ -269,6 +288,7 @@ class MqttClient:
         self._hop(self.link.mqtt_message, topic, bytes(msg.payload), bool(msg.retain))
 
     def _on_publish(self, client, userdata, mid, reason, properties) -> None:
+        self.last_heard = time.monotonic()
         error = str(reason) if reason is not None and reason.is_failure else None
         self._hop(self.link.mqtt_published, mid, error)
 

@@ -38,6 +38,8 @@ class FakeClient:
         self.sent: list[tuple[str, str, float | None]] = []
         self.cut: list[str] = []
         self.mid = 0
+        self.quiet = True
+        """What silent() says: the broker sent nothing lately."""
 
     def publish(self, topic, payload, qos, retain, expiry=None):
         if topic in self.refuse:
@@ -45,6 +47,9 @@ class FakeClient:
         self.mid += 1
         self.sent.append((topic, payload, expiry))
         return self.mid
+
+    def silent(self, seconds):
+        return self.quiet
 
     def abort(self, reason):
         self.cut.append(reason)
@@ -105,6 +110,9 @@ def test_a_broker_that_stops_acknowledging_is_cut_well_inside_the_ttl(tmp_path):
     clock.now += 0.9
     assert not d.check_stall() and not client.cut  # still within the acknowledgement time
     clock.now += 0.2
+    client.quiet = False
+    assert not d.check_stall() and not client.cut  # late, but the broker answered: the agent is slow
+    client.quiet = True
     assert d.check_stall() and client.cut           # 1.1 s without an ack, TTL 3 s: cut
     codes = [(e["code"], e.get("may_fire_late")) for e in events if e["kind"] == "error"]
     assert codes == [("action-unconfirmed", True), ("broker-stalled", None)]

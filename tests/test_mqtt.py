@@ -223,7 +223,11 @@ def test_broker_killed_and_restarted_mid_stream(broker, tmp_path):
     wait_for(lambda: rec.on(AGENT + "availability"), 15, "agent online")
     agent.send(*[f"set the shelf light to {n} percent" for n in range(1, 11)])
     wait_for(lambda: len(commands(rec)) >= 10, 10, "first ten")
-    time.sleep(1.2)  # the broker autosaves sessions every second
+    # the recorder's session must be on disk with all ten acknowledged before the SIGKILL,
+    # or the restarted broker sends some again: wait for a save that began after they
+    # arrived (Mosquitto's "every second" is checked in whole seconds, so up to two)
+    db, arrived = broker.dir / "mosquitto.db", time.time()
+    wait_for(lambda: db.exists() and db.stat().st_mtime > arrived + 0.05, 10, "the broker to save its sessions")
     broker.kill()  # SIGKILL: no goodbye
     agent.send(*[f"set the shelf light to {n} percent" for n in range(11, 16)])
     time.sleep(1.0)
