@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import time
 import uuid
 from collections import deque
@@ -83,7 +84,7 @@ class EventSink:
 
     def emit(self, kind: str, ident: str, **data: Any) -> Event:
         event = Event(kind, ident, data, self.clock())
-        doc = event.as_json(self.topics.site)
+        doc = _finite(event.as_json(self.topics.site))  # NaN or infinity is no JSON: null
         if self.echo is not None:
             self.echo(doc)
         # text that cannot be UTF-8 (a lone surrogate from a JSON escape) is escaped rather
@@ -109,3 +110,14 @@ class EventSink:
             except Exception:  # noqa: BLE001 - one unpublishable event must not hold up the rest
                 log.exception("could not publish an event on %s; dropped it", topic[:80])
             self.pending.popleft()
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with every NaN or infinite float replaced by None."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value

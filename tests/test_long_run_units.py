@@ -209,3 +209,15 @@ def test_nothing_is_handed_to_a_connection_the_network_thread_has_lost(tmp_path)
         assert client.publish("z2m/Desk Lamp/set", "x", 1, False) is None
     finally:
         loop.close()
+
+
+def test_an_event_is_always_valid_json():
+    # a NaN confirm window once made the confirm event invalid JSON ("window": NaN)
+    import json
+
+    published: list[str] = []
+    sink = EventSink(Topics("voice-agent", "test"))
+    sink.publish = lambda topic, payload, qos, retain: published.append(payload) or True
+    sink.emit("confirm", "u1", window=float("nan"), values=[1.0, float("inf")])
+    doc = json.loads(published[0], parse_constant=lambda c: (_ for _ in ()).throw(ValueError(c)))
+    assert doc["window"] is None and doc["values"] == [1.0, None]
