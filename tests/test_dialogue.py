@@ -196,3 +196,16 @@ def test_a_part_the_templates_miss_goes_to_the_model_alone(demo_config, demo_eng
     got, reading, _ = said(s, "open the blinds and extinguish it", 2)
     assert got == [("open", ("cover.living_room",), {})] and model.asked == ["extinguish reading lamp"]
     assert said(s, "extinguish them", 40)[0] == [] and len(model.asked) == 1   # "them" is never guessed
+
+
+def test_the_window_is_configured_and_checked(root):
+    from agent.config import parse_config
+    from agent.errors import ConfigError
+    from agent.yamlsrc import load_yaml
+    data = load_yaml(root / "config" / "demo.yaml")
+    assert parse_config(data, root / "config" / "demo.yaml").understanding.followup_window == 30.0
+    data["understanding"] = {"followup_window": 5}
+    assert parse_config(data, root / "config" / "demo.yaml").understanding.followup_window == 5.0
+    data["understanding"] = {"followup_window": -1}
+    with pytest.raises(ConfigError, match="followup_window: -1.0 is out of range"):
+        parse_config(data, root / "config" / "demo.yaml")
