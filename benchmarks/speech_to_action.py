@@ -306,16 +306,17 @@ def run_set(label: str, config: Path, items: list[Item], site: str, player: Play
             times = player.play(item.samples)
             t_eos = times[(item.eos - 1) // Player.BLOCK]
             # room silence after it (the old endpointer closes 0.7-0.8 s into it), then until
-            # the agent is idle again and its action is in (or 1.5 s after that: none came)
+            # the agent has processed it and is idle again, and its action is in (or 1.5 s
+            # after that: none came); on a loaded machine recognition can take seconds
             time.sleep(GAP_S)
-            give_up = time.monotonic() + 30.0
+            t_end = time.monotonic()
             idle_at = None
-            while time.monotonic() < give_up:
+            while time.monotonic() < t_end + 90.0:
                 msgs = rec.messages[start:]
                 states = [json.loads(m.text).get("state") for m in msgs if m.topic == base + "state"]
-                if idle_at is None and states and states[-1] == "idle":
+                if "processing" in states and states[-1] == "idle" and idle_at is None:
                     idle_at = time.monotonic()
-                if not states and time.monotonic() > give_up - 25.0:
+                if not states and time.monotonic() > t_end + 20.0:
                     break  # nothing was heard at all
                 if idle_at is not None and (any(not m.topic.startswith("voice-agent/") for m in msgs)
                                             or time.monotonic() > idle_at + 1.5):
