@@ -167,7 +167,7 @@ class MqttConfig:
     client_id: str = ""
     """Defaults to ``voice-agent-<site>``."""
     username: str | None = None
-    password: str | None = None
+    password: str | None = field(default=None, repr=False)  # never in a log line or traceback
     password_file: str | None = None
     """Read the password from this file (first line), keeping secrets out of the config."""
     tls: TlsConfig | None = None

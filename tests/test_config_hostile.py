@@ -170,3 +170,10 @@ def test_an_intent_file_that_never_ends_exits_78(tmp_path, capsys):
     path = home(tmp_path, raw="site: hub\nmqtt: {username: u, password_file: /dev/zero}\n"
                               f"intents: [{ROOT / 'intents' / 'home.yaml'}]\n")
     refused(path, capsys, "password_file", "regular file")
+
+
+def test_the_password_is_not_in_the_configs_repr(tmp_path):
+    from agent.config import load_config
+    config = load_config(home(tmp_path, mqtt={"username": "u", "password": "pa55-w0rd-xyz"}))
+    assert config.mqtt.password == "pa55-w0rd-xyz"
+    assert "pa55-w0rd-xyz" not in repr(config) and "pa55-w0rd-xyz" not in repr(config.mqtt)
