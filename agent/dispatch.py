@@ -103,10 +103,17 @@ class Dispatcher:
         timing = self.timings.pop(entry.uid, None)
         if timing is not None:
             timing.acked = self.clock()
+        now = self.clock()
+        late = now > entry.deadline  # the broker took it only after its TTL: it may have acted late
         self.events.emit("action", entry.uid, device=a.device, topic=a.topic, payload=a.payload, qos=a.qos,
                          retain=a.retain, attempts=entry.attempts,
-                         latency_ms=round((self.clock() - entry.received) * 1000, 1),
+                         latency_ms=round((now - entry.received) * 1000, 1),
+                         **({"late": True} if late else {}),
                          **({"timing": timing.as_json(self.wall)} if timing is not None else {}))
+        if late:
+            self.events.emit("error", entry.uid, code="action-late", device=a.device, topic=a.topic,
+                             payload=a.payload, message=f"the broker acknowledged it {now - entry.deadline:.1f}s "
+                             "after its time-to-live: it may have reached the device late")
 
     def lost(self) -> None:
         for entry in self.outbox.lost():

@@ -10,7 +10,8 @@ taken away for ``--outage`` seconds with reconnect backoffs of 0.05-0.1 s (past 
 gracefully, and the agent gets a SIGHUP every few seconds. Every command carries its
 own number ("set counter to N" -> ``soak/counter`` ``{"n": N}``), so the device side
 can tell each one apart. Prints, for the commands typed: delivered, reported (by
-error code), fired late (at the device after its TTL without a may_fire_late report),
+error code), fired late (at the device after its TTL without an action-late or
+may_fire_late report),
 duplicated at the device, lost without an event.
 
 Part 2 mutates the home config ``--configs`` times at random (hostile numbers, topics,
@@ -155,6 +156,7 @@ def part1(args: argparse.Namespace, work: Path) -> dict:
             return None
 
     acted = {number(e["payload"]) for e in agent.of("action") if e.get("topic") == "soak/counter"}
+    acked_late = {number(e["payload"]) for e in agent.of("action") if e.get("late")}
     reported: dict[int, str] = {}
     maybe_late: set[int] = set()
     for e in agent.of("error"):
@@ -164,7 +166,7 @@ def part1(args: argparse.Namespace, work: Path) -> dict:
             n = int(words[-1]) if words and words[-1].isdigit() else None
         if n is not None:
             reported.setdefault(n, e["code"])
-            if e.get("may_fire_late"):
+            if e.get("may_fire_late") or e.get("code") == "action-late":
                 maybe_late.add(n)
     not_understood = {int(e["text"].split()[-1]) for e in agent.of("not_understood")
                       if str(e.get("text", "")).split()[-1:] and str(e["text"]).split()[-1].isdigit()}
@@ -185,7 +187,8 @@ def part1(args: argparse.Namespace, work: Path) -> dict:
         "sent": len(sent), "delivered": len(acted & set(sent)),
         "reported": dict(Counter(reported[n] for n in sent if n in reported and n not in acted)),
         "not_understood": len(not_understood),
-        "seen_at_device": len(seen), "reported_may_fire_late": len(maybe_late),
+        "seen_at_device": len(seen), "reported_may_fire_late_or_acked_late": len(maybe_late),
+        "acked_after_ttl": len(acked_late),
         "late_at_device_reported_in_advance": len(late & maybe_late),
         "fired_late_unreported": len(fired_late),
         "duplicated_at_device": sum(1 for ats in seen.values() if len(ats) > 1),
@@ -193,7 +196,9 @@ def part1(args: argparse.Namespace, work: Path) -> dict:
         "acked_but_not_at_device (broker lost it in a kill -9)": len(acted - set(seen)),
         "parts_restarted": len(agent.of("error", code="part-restarted")),
         "tracebacks_in_log": agent.log.count("Traceback"),
+        "online_messages": len([m for m in rec.on("voice-agent/test/availability") if m.text == "online"]),
     }
+    (work.parent / "soak-agent.log").write_text(agent.log) if args.keep_log else None
     if fired_late or lost:
         out["examples"] = {"fired_late": sorted(fired_late)[:10], "lost": lost[:10]}
     return out
@@ -349,6 +354,7 @@ def main() -> int:
     p.add_argument("--stalls", type=int, default=4)
     p.add_argument("--configs", type=int, default=300)
     p.add_argument("--skip-soak", action="store_true")
+    p.add_argument("--keep-log", action="store_true", help="write the agent's log next to the temp dir")
     p.add_argument("--skip-configs", action="store_true")
     args = p.parse_args()
     with tempfile.TemporaryDirectory(prefix="soak-") as tmp:

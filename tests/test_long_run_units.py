@@ -221,3 +221,15 @@ def test_an_event_is_always_valid_json():
     sink.emit("confirm", "u1", window=float("nan"), values=[1.0, float("inf")])
     doc = json.loads(published[0], parse_constant=lambda c: (_ for _ in ()).throw(ValueError(c)))
     assert doc["window"] is None and doc["values"] == [1.0, None]
+
+
+def test_an_acknowledgement_after_the_ttl_is_reported_as_late(tmp_path):
+    client, clock = FakeClient(), Clock()
+    d, events = dispatcher(tmp_path, client, clock, ttl=3)
+    d.queue("u1", "turn_on", [Action("z2m/Desk Lamp/set", "a", 1, False, "light.desk")], {}, clock.now)
+    asyncio.run(_step(d))
+    clock.now += 3.5          # the agent was starved: it read the ack only after the TTL
+    d.acked(1, None)
+    action = [e for e in events if e["kind"] == "action"][0]
+    assert action["late"] is True
+    assert [e["code"] for e in events if e["kind"] == "error"] == ["action-late"]
