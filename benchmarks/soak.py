@@ -7,7 +7,7 @@ Mosquitto on a free loopback port while a command is typed every 0.1 s. The brok
 taken away for ``--outage`` seconds with reconnect backoffs of 0.05-0.1 s (past the
 ~1,024 attempts that used to kill the MQTT thread: ~8 hours of outage at the default
 30 s cap), SIGKILLed and restarted, frozen with SIGSTOP for 4-6 s (TTL 3 s), stopped
-gracefully, and the agent gets a SIGHUP every few seconds. Every command carries its
+gracefully, and the agent gets a SIGHUP every ``--hup-every`` seconds. Every command carries its
 own number ("set counter to N" -> ``soak/counter`` ``{"n": N}``), so the device side
 can tell each one apart. Prints, for the commands typed: delivered, reported (by
 error code), fired late (at the device after its TTL without an action-late or
@@ -129,9 +129,14 @@ def part1(args: argparse.Namespace, work: Path) -> dict:
             sent[n] = agent.send(f"set counter to {n}")
             stop.wait(0.1)
 
+    hups = [0]
+
     def hangups() -> None:
-        while not stop.wait(4.0):
+        # a reload rebuilds the understanding on the same worker as the utterances: on a
+        # starved board, reloads back to back would leave no time for commands
+        while not stop.wait(args.hup_every):
             agent.proc.send_signal(signal.SIGHUP)
+            hups[0] += 1
 
     started = time.monotonic()
     threads = [threading.Thread(target=typist, daemon=True), threading.Thread(target=hangups, daemon=True)]
@@ -182,7 +187,8 @@ def part1(args: argparse.Namespace, work: Path) -> dict:
         "seconds": round(elapsed, 1), "broker_away_or_frozen_s": round(away, 1),
         "reconnect_attempts_in_long_outage_est": int(args.outage / 0.075),
         "equivalent_outage_hours_at_default_30s_cap": round(args.outage / 0.075 * 22.5 / 3600, 1),
-        "sighups": len([1 for _ in range(int(elapsed // 4))]),
+        "sighups": hups[0],
+        "reloads_ok": len([1 for line in agent.log.splitlines() if "reload failed" in line]) == 0,
         "exit_status": status,
         "sent": len(sent), "delivered": len(acted & set(sent)),
         "reported": dict(Counter(reported[n] for n in sent if n in reported and n not in acted)),
@@ -352,6 +358,7 @@ def main() -> int:
     p.add_argument("--outage", type=float, default=90.0, help="seconds of the long outage")
     p.add_argument("--kills", type=int, default=8)
     p.add_argument("--stalls", type=int, default=4)
+    p.add_argument("--hup-every", type=float, default=15.0, help="seconds between two SIGHUPs")
     p.add_argument("--configs", type=int, default=300)
     p.add_argument("--skip-soak", action="store_true")
     p.add_argument("--keep-log", action="store_true", help="write the agent's log next to the temp dir")
