@@ -105,6 +105,12 @@ class Gate:
         self._deadline = now + self.timeout
         self._set(LISTENING, "wake")
 
+    def follow_up(self, now: float, seconds: float) -> None:
+        """The agent asked a question: its answer is a command without the wake phrase."""
+        if self.mode != "always" and self.state == IDLE:
+            self._deadline = now + seconds
+            self._set(LISTENING, "question")
+
     def press(self, now: float) -> None:
         self._deadline = now + self.timeout
         self._released = False

@@ -488,7 +488,7 @@ class Daemon:
         if not t.final:
             return
         if self.talk is not None:
-            self.talk.heard(t.text)
+            self.talk.heard(uid, t.text, utt.area)
         now = utt.received  # a "yes" counts from when it was said, not when its turn came
         expired = self.confirm.expire(now)
         if expired is not None:
@@ -521,8 +521,9 @@ class Daemon:
             self.events.emit("not_understood", uid, text=t.text, reason="nothing is waiting for a \"yes\"")
             return
         try:
-            reading: Reading = await self.loop.run_in_executor(
-                self._executor, lambda: engine.dialogue.read(t.text, area=utt.area, now=now))
+            reading: Reading = await self.loop.run_in_executor(  # (talk: the answer to "which one?")
+                self._executor, lambda: engine.dialogue.read(t.text, area=utt.area, now=now) if self.talk is None
+                else self.talk.read(engine.dialogue, t.text, utt.area, now))
         except AgentError as exc:
             self.events.emit("error", uid, code=exc.code, message=str(exc), text=t.text[:200])
             return
@@ -595,6 +596,10 @@ class Daemon:
         if pending is not None and self.loop is not None:
             self._timer = self.loop.call_later(max(0.0, pending.deadline - self.clock()) + 0.01,
                                                self._confirm_timeout)
+
+    def confirm_moved(self) -> None:
+        """The open question's deadline moved (it was spoken: agent/voice): time it anew."""
+        self._arm_timer()
 
     def _confirm_timeout(self) -> None:
         expired = self.confirm.expire(self.clock())

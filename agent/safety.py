@@ -76,12 +76,18 @@ class Confirmations:
             return None, pending
         return pending, None
 
+    def saying(self, uid: str, now: float, longest: float = 30.0) -> None:
+        """The question ``uid`` is waiting to be said out loud: the window does not run
+        meanwhile (for at most ``longest`` seconds, should the voice never finish)."""
+        if self.pending is not None and self.pending.uid == uid:
+            self.pending.deadline = max(self.pending.deadline, now + longest + self.window)
+
     def spoken(self, uid: str, now: float) -> bool:
         """The question ``uid`` has just been said out loud: the window counts from now, so
         a long question (or a slow speaker) leaves the person the whole window to answer."""
         if self.pending is None or self.pending.uid != uid:
             return False
-        self.pending.deadline = max(self.pending.deadline, now + self.window)
+        self.pending.deadline = now + self.window
         return True
 
     def expire(self, now: float) -> Pending | None:

@@ -153,3 +153,27 @@ def test_the_microphone_ignores_what_is_heard_while_the_agent_speaks(tmp_path, d
         return out
     assert asyncio.run(heard(True)) == []
     assert "kitchen light" in asyncio.run(heard(False))[0]
+
+
+def test_an_answer_completes_the_question_it_answers():
+    from agent.voice.talkback import completions
+    assert completions("stop", "the tv.") == ["stop the tv"]
+    assert completions("turn on the lights in here", "the kitchen")[0] == "turn on the lights in the kitchen"
+    assert completions("turn on the lights in here", "in the bedroom")[0] == "turn on the lights in the bedroom"
+
+
+def test_after_a_question_the_answer_needs_no_wake_phrase():
+    from agent.activation import Gate
+    gate = Gate("wake", listen_timeout_s=6)
+    assert not gate.speech_started(1.0)
+    gate.done(2.0, heard_anything=True)
+    gate.follow_up(3.0, 8.0)
+    gate.tick(10.0)
+    assert gate.speech_started(10.5)  # within the window: a command without "hey jarvis"
+    gate.done(11.0, heard_anything=True)
+    gate.follow_up(12.0, 8.0)
+    gate.tick(20.5)
+    assert not gate.speech_started(21.0)  # the window closed
+    always = Gate("always")
+    always.follow_up(0.0, 8.0)
+    assert always.state == "idle"  # nothing to open

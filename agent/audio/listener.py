@@ -81,6 +81,7 @@ class Listener:
         self.loaded = False
         self.muted = False
         """While True, microphone audio is dropped before the wake spotter or recogniser hear it."""
+        self._answer_window = 0.0
         self.agent_speaking: Callable[[], bool] = lambda: False
         """True while the agent speaks a reply (agent/voice): the microphone's audio is dropped then."""
         self.barge_in: Callable[[], None] = lambda: None
@@ -113,6 +114,10 @@ class Listener:
             await self.asr.finish()
         self.gate.mute()
 
+    def listen_for_answer(self, seconds: float) -> None:
+        """The agent asked a question: hear the answer without the wake phrase (on the loop)."""
+        self._answer_window = seconds
+
     async def run(self, out: asyncio.Queue[Transcript]) -> None:
         """Put every command's transcript into ``out`` until the source ends."""
         async for u in self.utterances():
@@ -140,6 +145,9 @@ class Listener:
                     if got:
                         yield got
             self._ptt.clear()
+            if self._answer_window:
+                self.gate.follow_up(self._now, self._answer_window)
+                self._answer_window = 0.0
             if not self._command and self.agent_speaking():  # the agent's own voice is never a command
                 if self.endpointer.in_speech:
                     self.endpointer.reset()

@@ -86,6 +86,7 @@ def run(args: argparse.Namespace) -> int:
         from ..audio.hearing import attach
         hearing = attach(daemon, config, mic=args.mic, audio=args.audio)
         hearing.listener.agent_speaking, hearing.listener.barge_in = talk.muted, talk.barge_in
+        talk.listen_for_answer = hearing.listener.listen_for_answer
     from ..discovery.wiring import attach_discovery
     attach_discovery(daemon, config, hearing)  # live device sync, the agent's own Home Assistant entities
     if args.text:

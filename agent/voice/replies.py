@@ -44,6 +44,9 @@ KEYS = {
     "unconfirmed": "the broker never confirmed the command",
     "rate_limited": "the device was commanded too recently",
     "failed": "any other failure",
+    # clarifying questions (the answer, said without a wake phrase, completes the command)
+    "which_one": "the words fit several devices: {options} lists them",
+    "which_room": "the command needs a room and none was said (or 'here' has no area)",
     # answers (get_state)
     "state": "one device's known state",
     "value": "one device's reading (a measure)",
@@ -69,6 +72,8 @@ DEFAULTS = {
     "confirm_timeout": ("I didn't hear a yes, so I did nothing.",),
     "cancelled": ("Okay.",),
     "nothing_to_confirm": ("There is nothing to say yes to.",),
+    "which_one": ("Which one: {options}?",),
+    "which_room": ("Which room?",),
     "refused": ("{name} takes {what} from {low} to {high}, not {said}.",),
     "which_one": ("Which one: {options}?",),
     "unsupported": ("I can't do that with {targets}.",),
@@ -92,6 +97,10 @@ _REFUSED = re.compile(r"^(?P<name>.+) accepts (?P<what>\w+) (?P<low>-?[\d.]*)-(?
 """The resolver's reason for a value outside ``min``/``max`` (agent/resolve.py)."""
 WHICH_ONE = "which one? name the device ("
 """How :mod:`agent.bare` asks about a verb said alone."""
+
+_WHICH = re.compile(r"^which one(?:\? name the device \((?P<a>[^)]*)\)|: (?P<b>.*)\?)$")
+"""The understander's clarifying reasons (agent/bare.py, agent/followup.py): the device names."""
+_WHICH_ROOM = ("which room?", "'here' is not known")
 
 _TYPE_WORDS = {"cabin_light": "light", "binary_sensor": "sensor", "media_player": "media player",
                "climate": "thermostat", "seat_heater": "seat heater"}
@@ -278,6 +287,14 @@ class Replier:
             return self.say("which_one", None, text, text=text, options=options)
         if answer_word(text) == "yes":
             return self.say("nothing_to_confirm", None, text, text=text)
+        which = _WHICH.match(reason or "")
+        if which:
+            names = [n.strip() for n in (which["a"] or which["b"] or "").split(",") if n.strip() and n.strip() != "..."]
+            by_name = {d.name: d for d in self.devices.values()}
+            options = phrases.join([phrases.spoken_name(by_name.get(n), n) for n in names], "or")
+            return self.say("which_one", None, text, text=text, options=options)
+        if (reason or "").startswith(_WHICH_ROOM):
+            return self.say("which_room", None, text, text=text)
         return self.say("not_understood", None, text, text=text, reason=reason)
 
     def answer(self, intent: Any, answer: dict[str, Any]) -> Reply:

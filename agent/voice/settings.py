@@ -14,6 +14,8 @@
       mute_mic: true              # ignore the microphone while speaking (no echo cancellation)
       mute_tail_ms: 300           # ... and this long after, while the room's echo dies down
       wav_topic: false            # also publish each reply as WAV bytes on <prefix>/<site>/reply/wav
+      answer_window_s: 8          # after "Which one?" / "Which room?": how long the answer is awaited,
+                                  # heard without the wake phrase
       threads: 1                  # onnxruntime threads for Piper (0: one per core). One was
                                   # faster on a busy 2-core board: it leaves the recogniser a core
 
@@ -53,6 +55,8 @@ class VoiceSettings:
     wav_topic: bool = False
     """Also publish each spoken reply as a WAV file on ``<prefix>/<site>/reply/wav``."""
     threads: int = 1
+    answer_window_s: float = 8.0
+    """Seconds a clarifying question waits for its answer (from when it was spoken)."""
     models_dir: Path | None = None
     """Where downloaded Piper voices live (the ``asr.models_dir`` setting)."""
 
@@ -77,6 +81,7 @@ def read_voice(config: Config) -> VoiceSettings:
         mute_tail_ms=r.get("mute_tail_ms", int, d.mute_tail_ms, minimum=0, maximum=5000),
         wav_topic=r.get("wav_topic", bool, d.wav_topic),
         threads=r.get("threads", int, d.threads, minimum=0, maximum=64),
+        answer_window_s=r.get("answer_window_s", float, d.answer_window_s, minimum=1.0, maximum=60.0),
         models_dir=_models_dir(config),
     )
     r.done()

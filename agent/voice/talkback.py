@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from ..events import Event
@@ -25,32 +27,78 @@ log = logging.getLogger(__name__)
 
 GATHER_S = 0.05
 """Failures of one command arriving this close together are said in one sentence."""
+_HERE = re.compile(r"\b(?:in here|over here|right here|here|in this room|this room|in my room|in our room)\b")
+
+
+@dataclass(slots=True)
+class Question:
+    """A clarifying question the agent asked about ``text`` (said by ``area``)."""
+
+    uid: str
+    text: str
+    area: str | None
+    deadline: float
+    """Monotonic time the answer window closes (moved when the question has been spoken)."""
+
+
+def completions(text: str, answer: str) -> list[str]:
+    """What the words meant with the answer to "which one?" / "which room?" put in:
+    "stop" + "the tv" -> "stop the tv"; "turn on the lights in here" + "the kitchen" ->
+    "turn on the lights in the kitchen"."""
+    answer = answer.strip().rstrip(".!?")
+    out = [f"{text} {answer}"]
+    if _HERE.search(text.lower()):
+        place = re.sub(r"^(?:(?:in|at|to)\s+)?(?:the\s+)?", "", answer.lower())
+        out.insert(0, _HERE.sub(f"in the {place}", text.lower(), count=1))
+    return out
 
 
 class TalkBack:
     def __init__(self, daemon: Any, replier: Replier, settings: VoiceSettings, mouth: Any = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] | None = None) -> None:
         self.daemon = daemon
         self.replier = replier
         self.settings = settings
         self.mouth = mouth
-        self.clock = clock
+        self.clock = clock or daemon.clock
         self.asked: dict[str, tuple[str, str, dict[str, Any]]] = {}
         """Utterance id of an open question -> (intent, text, slots), for what to say after it."""
         self._failures: dict[tuple[str, str], list[str]] = {}
         self._parts: dict[str, list[tuple[str, str]]] = {}
+        self._areas: dict[str, str | None] = {}
         """Parts of an utterance not understood, said together with the reply to the rest."""
         self.latencies: list[float] = []
         """Seconds from a reply's decision to its first audio at the speaker (benchmarks read it)."""
         self._chime = None
+        self.question: Question | None = None
+        """The clarifying question waiting for its answer (one at a time, like a person)."""
+        self.listen_for_answer: Callable[[float], None] = lambda seconds: None
+        """Opens the microphone for an answer without the wake phrase (set by ``run``)."""
         daemon.events.listeners.append(self.on_event)
         daemon.talk = self
 
     # ------------------------------------------------------------------ from the daemon (loop thread)
-    def heard(self, text: str) -> None:
+    def heard(self, uid: str, text: str, area: str | None = None) -> None:
         """A new utterance came in: whatever is being said is no longer wanted (barge-in)."""
+        self._areas[uid] = area
+        while len(self._areas) > 50:
+            self._areas.pop(next(iter(self._areas)))
         if self.mouth is not None and self.mouth.stop():
             log.info("reply interrupted by a new utterance")
+
+    def read(self, dialogue: Any, text: str, area: str | None, now: float) -> Any:
+        """Understand ``text`` (on the understanding thread): within the answer window of a
+        clarifying question, as the answer that completes the question's command when that
+        makes a whole command; otherwise as words of their own."""
+        q = self.question
+        if q is not None and q.area == area and now <= q.deadline:
+            self.question = None
+            for whole in completions(q.text, text):
+                reading = dialogue.read(whole, area=area, now=now)
+                if reading.commands and not reading.unknown:
+                    log.info("%r answers %r: %r", text, q.text, whole)
+                    return reading
+        return dialogue.read(text, area=area, now=now)
 
     def planned(self, uid: str, plans: list[Any], area: str | None) -> None:
         """The commands of one utterance were planned (``cancel`` is said from its event)."""
@@ -64,6 +112,9 @@ class TalkBack:
         held = [p.intent for p in plans if any(a.device in self.replier.devices
                                                and self.replier.devices[a.device].confirm for a in p.actions)]
         if held:
+            if self.mouth is not None:  # the window starts once the question has been said
+                self.daemon.confirm.saying(uid, self.daemon.clock())
+                self.daemon.confirm_moved()
             self.asked[uid] = (held[0].name or "", held[0].text, dict(held[0].slots))
             while len(self.asked) > 20:
                 self.asked.pop(next(iter(self.asked)))
@@ -75,7 +126,12 @@ class TalkBack:
             self._parts.setdefault(event.id, []).append((data.get("text", ""), data.get("reason", "")))
         elif kind == "not_understood":
             self._parts.pop(event.id, None)
-            self.reply(event.id, self.replier.not_understood(data.get("text", ""), data.get("reason", "")))
+            reply = self.replier.not_understood(data.get("text", ""), data.get("reason", ""))
+            if reply.kind in ("which_one", "which_room"):
+                self.question = Question(event.id, data.get("text", ""), self._areas.get(event.id),
+                                         self.clock() + self.settings.answer_window_s)
+            self.reply(event.id, reply)
+
         elif kind == "intent" and data.get("intent") == "cancel":
             self.reply(event.id, self.replier.say("cancelled", "cancel", data.get("text", "")))
         elif kind == "confirm" and data.get("result") in ("confirmed", "cancelled", "timeout"):
@@ -130,8 +186,17 @@ class TalkBack:
 
     def ended(self, reply_id: str, how: str) -> None:
         def on_loop() -> None:
-            # (the daemon's confirmation timer re-arms itself when it finds the deadline moved)
-            self.daemon.confirm.spoken(reply_id, self.daemon.clock())
+            now = self.daemon.clock()
+            asked = self.daemon.confirm.spoken(reply_id, now)
+            if asked:
+                self.daemon.confirm_moved()
+            q = self.question
+            if q is not None and q.uid == reply_id:
+                q.deadline = max(q.deadline, self.clock() + self.settings.answer_window_s)
+                asked = True
+            if asked and how == "done":  # the answer needs no wake phrase
+                self.listen_for_answer(self.settings.answer_window_s if q is not None and q.uid == reply_id
+                                       else self.daemon.confirm.window)
             self.daemon.events.emit("speaking", reply_id, state=how)
         self._hop(on_loop)
 
