@@ -259,4 +259,4 @@ def test_rooms_and_modes_are_checked_in_the_config(tmp_path):
 def test_a_bare_verb_that_could_mean_several_devices_is_asked_about_aloud():
     (stop,) = parsed("stop")
     assert stop["intent"] is None and stop["actions"] == []
-    assert stop["reply"] == "Which one: Lounge Shutter or Television?"
+    assert stop["reply"] == "Which one: the lounge shutter or the television?"

@@ -38,7 +38,6 @@ KEYS = {
     # failures
     "not_understood": "the words were not understood (keep it short; give variants)",
     "refused": "a value outside a device's min/max",
-    "which_one": "a verb alone ('stop') that several devices could take: ask which ({options})",
     "unsupported": "the device cannot do that, or has no MQTT settings",
     "unavailable": "the command could not be delivered in time (broker away, queue full)",
     "unconfirmed": "the broker never confirmed the command",
@@ -75,7 +74,6 @@ DEFAULTS = {
     "which_one": ("Which one: {options}?",),
     "which_room": ("Which room?",),
     "refused": ("{name} takes {what} from {low} to {high}, not {said}.",),
-    "which_one": ("Which one: {options}?",),
     "unsupported": ("I can't do that with {targets}.",),
     "unavailable": ("I couldn't reach {targets}.",),
     "unconfirmed": ("I'm not sure {targets} got that.",),
@@ -95,8 +93,6 @@ DEFAULTS = {
 _REFUSED = re.compile(r"^(?P<name>.+) accepts (?P<what>\w+) (?P<low>-?[\d.]*)-(?P<high>-?[\d.]*)"
                       r"(?: (?P<unit>[CF]))?, not (?P<said>.+)$")
 """The resolver's reason for a value outside ``min``/``max`` (agent/resolve.py)."""
-WHICH_ONE = "which one? name the device ("
-"""How :mod:`agent.bare` asks about a verb said alone."""
 
 _WHICH = re.compile(r"^which one(?:\? name the device \((?P<a>[^)]*)\)|: (?P<b>.*)\?)$")
 """The understander's clarifying reasons (agent/bare.py, agent/followup.py): the device names."""
@@ -242,7 +238,8 @@ class Replier:
         if acted or (plan.actions and not held):
             parts.append(self._done(intent, acted, area))
         if failed or (plan.problems and not plan.actions):
-            key = "unsupported" if all(p.code in ("unsupported", "no-mqtt") for p in plan.problems) else "failed"
+            key = "unsupported" if all(p.code in ("unsupported", "no-mqtt", "out-of-range")
+                                       for p in plan.problems) else "failed"
             parts.append(self.say(key, name, intent.text, **self._base(name, intent.slots, failed)))
         if held:
             parts.append(self.say("confirm", name, intent.text, **self._base(name, intent.slots, held)))
@@ -281,10 +278,6 @@ class Replier:
                             low=m["low"] + unit if m["low"] else "the lowest", high=m["high"] + unit if m["high"]
                             else "the highest", said=said + unit, unit=unit.strip(),
                             targets=phrases.spoken_name(device, m["name"]))
-        if reason.startswith(WHICH_ONE) and reason.endswith(")"):
-            names = reason[len(WHICH_ONE):-1].split(", ")
-            options = ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else names[0]
-            return self.say("which_one", None, text, text=text, options=options)
         if answer_word(text) == "yes":
             return self.say("nothing_to_confirm", None, text, text=text)
         which = _WHICH.match(reason or "")
@@ -367,6 +360,7 @@ class Replier:
         """An action that failed after it was planned (events from the outbox)."""
         key = {"action-stale": "unavailable", "queue-full": "unavailable", "action-unconfirmed": "unconfirmed",
                "rate-limited": "rate_limited", "publish-refused": "failed", "topic-not-allowed": "failed",
+               "publish-failed": "failed",
                "confirm-stale": "unavailable"}.get(code)
         if key is None:
             return SILENT

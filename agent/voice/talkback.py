@@ -232,7 +232,8 @@ class TalkBack:
         self.mouth.close()
 
 
-_LATE_FAILURES = ("action-stale", "queue-full", "action-unconfirmed", "rate-limited", "publish-refused")
+_LATE_FAILURES = ("action-stale", "queue-full", "action-unconfirmed", "rate-limited", "publish-refused",
+                  "publish-failed")
 
 
 def attach(daemon: Any, config: Any, *, speak: bool = True) -> TalkBack:
