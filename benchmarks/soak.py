@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/soak.py [--outage 90] [--kills 8] [--stalls 4] [--configs 300]
 
 Part 1 runs ``voice-agent run --text`` (a child process, as a user would) against a real
-Mosquitto on a free loopback port while a command is typed every 0.1 s. The broker is
+Mosquitto on a free loopback port while a command is typed every ``--every`` seconds (0.25). The broker is
 taken away for ``--outage`` seconds with reconnect backoffs of 0.05-0.1 s (past the
 ~1,024 attempts that used to kill the MQTT thread: ~8 hours of outage at the default
 30 s cap), SIGKILLed and restarted, frozen with SIGSTOP for 4-6 s (TTL 3 s), stopped
@@ -127,7 +127,7 @@ def part1(args: argparse.Namespace, work: Path) -> dict:
         while not stop.is_set():
             n += 1
             sent[n] = agent.send(f"set counter to {n}")
-            stop.wait(0.1)
+            stop.wait(args.every)
 
     hups = [0]
 
@@ -148,7 +148,7 @@ def part1(args: argparse.Namespace, work: Path) -> dict:
     stop.set()
     for t in threads:
         t.join()
-    status = agent.finish(timeout=120)
+    status = agent.finish(timeout=600)
     elapsed = time.monotonic() - started
     time.sleep(2)  # the last deliveries reach the device
     rec.stop()
@@ -358,6 +358,7 @@ def main() -> int:
     p.add_argument("--outage", type=float, default=90.0, help="seconds of the long outage")
     p.add_argument("--kills", type=int, default=8)
     p.add_argument("--stalls", type=int, default=4)
+    p.add_argument("--every", type=float, default=0.25, help="seconds between two typed commands")
     p.add_argument("--hup-every", type=float, default=15.0, help="seconds between two SIGHUPs")
     p.add_argument("--configs", type=int, default=300)
     p.add_argument("--skip-soak", action="store_true")
