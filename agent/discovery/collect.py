@@ -6,6 +6,7 @@ for ``settle`` seconds, or after ``wait`` seconds at most.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from typing import Callable
@@ -29,7 +30,7 @@ def collect(catalog: Catalog, cfg: MqttConfig, *, wait: float = 5.0, settle: flo
     lock = threading.Lock()
     state = {"count": 0, "last": time.monotonic(), "error": ""}
     subscribed = threading.Event()
-    client = paho.Client(CallbackAPIVersion.VERSION2, client_id=f"{cfg.client_id}-import")
+    client = paho.Client(CallbackAPIVersion.VERSION2, client_id=f"{cfg.client_id}-import-{os.getpid()}")
     if cfg.username is not None:
         client.username_pw_set(cfg.username, read_password(cfg))
     if cfg.tls is not None:
