@@ -180,7 +180,7 @@ class MqttConfig:
     """Seconds an action may wait for the broker before it is dropped as stale."""
     reconnect_min: float = 0.5
     reconnect_max: float = 30.0
-    ack_timeout: float = 1.0
+    ack_timeout: float = 3.0
     """Seconds the broker may take to acknowledge an action (at most half its TTL) before
     the connection counts as stalled and is cut."""
     intent_ttl: dict[str, float] = field(default_factory=dict)

@@ -125,7 +125,7 @@ class Dispatcher:
     def _ack_limit(self, entry: Entry) -> float:
         """Seconds the broker may take to acknowledge ``entry`` before the link counts as
         stalled: the configured ``ack_timeout``, and at most half the action's TTL."""
-        cfg = self.engine.config.mqtt.ack_timeout if self.engine is not None else 1.0
+        cfg = self.engine.config.mqtt.ack_timeout if self.engine is not None else 3.0
         return min(cfg, (entry.deadline - entry.received) / 2)
 
     def _next_stall_check(self) -> float | None:
