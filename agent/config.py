@@ -271,6 +271,10 @@ class SlmConfig:
     with 1.7% wrong actions, short of the 90% that would make it worth it for everyone."""
     model: str = "smollm2-135m"
     """A known model name or a path to a .gguf file."""
+    adapter: str = "auto"
+    """The LoRA adapter trained for this job (``voice-agent train``): ``auto`` is the one
+    shipped for the default model (none for other models), ``none`` prompts the bare model
+    with few-shot examples instead, or a path to a ``.gguf`` adapter (a personal model)."""
     threads: int = 2
     timeout_ms: float = 1500.0
     """Budget per utterance; past it the answer is "not understood"."""
@@ -468,16 +472,31 @@ def _read_kinds(r: Reader) -> tuple[tuple[str, tuple[str, ...]], ...]:
 
 def _read_slm(r: Reader) -> SlmConfig:
     d = SlmConfig()
-    known = ("enabled", "model", "threads", "timeout_ms", "min_confidence")
+    known = ("enabled", "model", "adapter", "threads", "timeout_ms", "min_confidence")
     cfg = SlmConfig(
         enabled=r.get("enabled", bool, d.enabled),
         model=r.get("model", str, d.model),
+        adapter=_adapter(r, d.adapter),
         threads=r.get("threads", int, d.threads, minimum=1, maximum=64),
         timeout_ms=r.get("timeout_ms", float, d.timeout_ms, minimum=10),
         min_confidence=r.get("min_confidence", float, d.min_confidence, minimum=0, maximum=1),
         options={k: v for k, v in r.node.items() if k not in known},
     )
     return cfg
+
+
+def _adapter(r: Reader, default: str) -> str:
+    value = r.get("adapter", str, default)
+    if value in ("auto", "none") or value is None:
+        return value or default
+    path = Path(value).expanduser()
+    if not path.is_absolute():
+        path = Path(r.file).parent / path  # relative to the config file, like intents
+    if not path.is_file():
+        r.problem(f"adapter file {value!r} not found (looked in {path}); give a .gguf adapter written "
+                  "by `voice-agent train`, or 'auto' / 'none'", "adapter")
+        return default
+    return str(path.resolve())
 
 
 def parse_config(data: Any, path: Path) -> Config:

@@ -34,7 +34,7 @@ def rss_mb() -> float:
 class LlamaBackend:
     """One model and one context; evaluation returns the last token's logits."""
 
-    def __init__(self, path: Path, *, threads: int = 2, n_ctx: int = 2048) -> None:
+    def __init__(self, path: Path, *, threads: int = 2, n_ctx: int = 2048, lora: Path | None = None) -> None:
         try:
             import llama_cpp
             import numpy
@@ -47,6 +47,10 @@ class LlamaBackend:
         self._np = numpy
         self.path = Path(path)
         self.threads = threads
+        self.lora = Path(lora) if lora else None
+        if self.lora is not None and not self.lora.is_file():
+            raise ModelMissing(f"adapter file {self.lora} does not exist; train one with `voice-agent train` "
+                               "or set understanding.slm.adapter to 'auto'")
         self.llm = self._open(n_ctx)
         self.n_vocab = self.llm.n_vocab()
         self.prefix_len = 0
@@ -55,10 +59,12 @@ class LlamaBackend:
         try:
             return self._lc.Llama(model_path=str(self.path), n_ctx=n_ctx, n_batch=512,
                                   n_threads=self.threads, n_threads_batch=self.threads,
-                                  logits_all=False, verbose=False)
+                                  logits_all=False, verbose=False,
+                                  lora_path=str(self.lora) if self.lora else None)
         except (ValueError, RuntimeError) as exc:
-            raise SlmError(f"llama.cpp could not load {self.path}: {exc}; is it a GGUF model "
-                           "llama.cpp supports?") from exc
+            what = f"{self.path} with adapter {self.lora}" if self.lora else str(self.path)
+            raise SlmError(f"llama.cpp could not load {what}: {exc}; is it a GGUF model (and an "
+                           "adapter trained for it) that llama.cpp supports?") from exc
 
     # ------------------------------------------------------------------ tokens
     def tokenize(self, text: str) -> list[int]:

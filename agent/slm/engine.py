@@ -28,9 +28,9 @@ from .decode import Decoded, Decoder, SlmTimeout, confidence
 from .grammar import NONE, OutputGrammar
 from .ground import Grounding
 from .prior import IntentPrior
-from .models import find_gguf
+from .models import find_adapter, find_gguf
 from .polarity import contradiction
-from .prompt import PromptBuilder, utterance_tokens
+from .prompt import PromptBuilder, trained_prefix, utterance_tokens
 
 OPTIONS = {"examples": (int, 3), "seed": (int, 7), "prior": ((int, float), 2.0),
            "agree": ((int, float), 0.2), "calibrate": (int, 1)}
@@ -47,9 +47,16 @@ NULL_INPUTS = ("", "n/a", "ok")
 """Content-free utterances for calibration."""
 
 
-def read_options(options: dict[str, Any]) -> dict[str, Any]:
+TRAINED = {"calibrate": 0, "prior": 0.0, "agree": 0.0}
+"""Defaults with a trained adapter: it learned the task, so neither calibration against
+content-free inputs nor the intent files' word model is needed to steer it."""
+
+
+def read_options(options: dict[str, Any], trained: bool = False) -> dict[str, Any]:
     problems = []
     out = {k: d for k, (_, d) in OPTIONS.items()}
+    if trained:
+        out.update(TRAINED)
     for key, value in options.items():
         if key not in OPTIONS:
             problems.append(f"understanding.slm.{key}: unknown key; known: enabled, model, threads, "
@@ -86,7 +93,9 @@ class SlmEngine:
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.config = config
         self.settings = config.understanding.slm
-        self.options = read_options(self.settings.options)
+        self.adapter = find_adapter(self.settings.model, self.settings.adapter)
+        """The LoRA adapter trained for this job (None: few-shot prompting of the bare model)."""
+        self.options = read_options(self.settings.options, trained=self.adapter is not None)
         self.templates = templates if templates is not None else TemplateEngine(config)
         self.registry = self.templates.registry
         self.grammar = OutputGrammar(self.registry, self.templates.intents)
@@ -118,10 +127,16 @@ class SlmEngine:
     def _load(self) -> None:
         self.rss_before_mb = rss_mb()
         path = find_gguf(self.settings.model)
-        examples = self.builder.examples()
-        est = len(self.builder.header()) + sum(len(e.text) + 8 * len(e.answer) + 16 for e in examples)
-        backend = self._factory(path, threads=self.settings.threads, n_ctx=max(512, -(-(est // 2 + 256) // 256) * 256))
-        prefix = self.builder.tokens(backend, examples)
+        if self.adapter is not None:
+            # trained for this job: the prompt is only what the training format holds
+            backend = self._factory(path, threads=self.settings.threads, n_ctx=512, lora=self.adapter)
+            prefix = trained_prefix(backend)
+        else:
+            examples = self.builder.examples()
+            est = len(self.builder.header()) + sum(len(e.text) + 8 * len(e.answer) + 16 for e in examples)
+            backend = self._factory(path, threads=self.settings.threads,
+                                    n_ctx=max(512, -(-(est // 2 + 256) // 256) * 256))
+            prefix = self.builder.tokens(backend, examples)
         backend.set_prefix(prefix)
         decoder = Decoder(self.grammar, backend)
         if self.options["calibrate"]:

@@ -70,3 +70,30 @@ def find_gguf(name_or_path: str) -> Path:
         return path
     raise ModelMissing(f"model {name_or_path!r} not found: not a file and not one of the known "
                        f"names ({', '.join(KNOWN)}); set understanding.slm.model")
+
+
+ADAPTERS = Path(__file__).resolve().parent / "adapters"
+"""Adapters trained by this project (``voice-agent train``), shipped with the package."""
+SHIPPED: dict[str, str] = {"smollm2-135m": "smollm2-135m-voice-agent.gguf"}
+"""Known model name -> the adapter shipped for it."""
+
+
+def find_adapter(model: str, adapter: str) -> Path | None:
+    """The LoRA adapter for ``understanding.slm`` (None: the bare model, prompted with
+    examples). :class:`ModelMissing` says how to fix a missing file."""
+    if adapter == "none":
+        return None
+    if adapter == "auto":
+        name = SHIPPED.get(model.strip().lower())
+        if name is None:
+            return None  # no adapter was trained for this model: few-shot prompting
+        path = ADAPTERS / name
+        if not path.is_file():
+            raise ModelMissing(f"the adapter shipped for {model} is missing ({path}); reinstall "
+                               "voice-agent, or set understanding.slm.adapter: none")
+        return path
+    path = Path(adapter).expanduser()
+    if not path.is_file():
+        raise ModelMissing(f"adapter {adapter!r} not found; train one with `voice-agent train -c CONFIG` "
+                           "or set understanding.slm.adapter: auto")
+    return path

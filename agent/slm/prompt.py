@@ -209,6 +209,12 @@ class PromptBuilder:
         return toks + cmd
 
 
+def trained_prefix(model) -> list[int]:
+    """The whole constant prompt of a model trained for this job (:mod:`agent.training`):
+    BOS and ``Command:``; the utterance and the answer follow as in the examples above."""
+    return model.bos() + model.tokenize("Command:")
+
+
 def utterance_tokens(model, text: str) -> list[int]:
     return model.tokenize(" " + text + "\nAction:")
 
