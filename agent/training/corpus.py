@@ -27,7 +27,9 @@ import yaml
 
 from .. import vocab
 from ..config import Config, parse_config
+from ..intents import IntentSet, load_intents
 from ..normalize import tokens
+from ..registry import Registry
 from ..resolve import kind_matches
 from ..slm.grammar import NONE, IntentForm, OutputGrammar
 from ..templates import Alt, Node, RuleRef, Seq, Slot, Word, parse_template
@@ -100,6 +102,17 @@ class _Fill:
     used_room: bool = False
 
 
+_INTENT_SETS: dict[tuple[Path, ...], IntentSet] = {}
+
+
+def _intents(paths: tuple[Path, ...]) -> IntentSet:
+    """Intent files parsed once per set of files (every random home shares them)."""
+    got = _INTENT_SETS.get(paths)
+    if got is None:
+        got = _INTENT_SETS[paths] = load_intents(paths)
+    return got
+
+
 class HomeCorpus:
     """Examples for one random home."""
 
@@ -107,9 +120,10 @@ class HomeCorpus:
         self.p = phrases
         self.rng = rng
         cfg = home if isinstance(home, Config) else parse_config(home, ROOT / "config" / f"{home['site']}.yaml")
-        self.engine = TemplateEngine(cfg)
-        self.reg = self.engine.registry
-        self.grammar = OutputGrammar(self.reg, self.engine.intents)
+        self.config = cfg
+        self.intents = _intents(cfg.intents)
+        self.reg = Registry(cfg, self.intents)  # no template matching is needed to write examples
+        self.grammar = OutputGrammar(self.reg, self.intents)
         self.site = cfg.site
 
     # ------------------------------------------------------------------ expansion
@@ -369,7 +383,7 @@ def own_home(config: Config, n: int, seed: int, phrases: Phrases | None = None) 
     home = HomeCorpus(phrases or Phrases(), config, rng)
     out = home.sample(n)
     per_intent = max(3, n // (4 * max(1, len(home.grammar.forms))))
-    builder = PromptBuilder(home.engine, home.grammar, per_intent=per_intent, seed=seed)
+    builder = PromptBuilder(TemplateEngine(config, home.intents), home.grammar, per_intent=per_intent, seed=seed)
     seen = {e.text for e in out}
     for ex in builder.examples():
         if ex.text not in seen:
