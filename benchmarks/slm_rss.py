@@ -4,7 +4,7 @@
     .venv/bin/python benchmarks/slm_rss.py [--config benchmarks/slurp_home.yaml] [--model NAME]
 
 Starts a private Mosquitto on a free loopback port and runs ``voice-agent run --text`` on
-the config twice: with ``understanding.slm`` disabled (templates only) and enabled (the
+the config twice, timing start -> ``READY=1`` on a NOTIFY_SOCKET the benchmark owns: with ``understanding.slm`` disabled (templates only) and enabled (the
 daemon loads the model before it reports ready). Each time it reads the daemon's VmRSS
 after a command the templates understand, and after one they miss.
 """
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -24,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.support.broker import Broker  # noqa: E402
+from tests.support.notify import NotifySocket  # noqa: E402
 
 
 def rss_mb(pid: int) -> float:
@@ -58,9 +60,12 @@ def main() -> int:
 def measure(label: str, config: Path, args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         broker = Broker(Path(tmp)).start()
+        notify = NotifySocket(Path(tmp))
+        env = {**os.environ, "NOTIFY_SOCKET": notify.path}
+        started = time.monotonic()
         proc = subprocess.Popen([sys.executable, "-m", "agent", "run", "-c", str(config), "--text",
                                  "--no-audio", "--mqtt", broker.address], cwd=ROOT, stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
         lines: list[dict] = []
 
         def read() -> None:
@@ -84,6 +89,7 @@ def measure(label: str, config: Path, args: argparse.Namespace) -> None:
             proc.stdin.flush()
             wait(lambda d: d.get("text") == text and d.get("kind") in ("intent", "not_understood"))
         try:
+            ready_s = notify.wait_for("READY=1", timeout=180).at - started
             said(args.hit)  # answered once the daemon is up (with its model, when enabled)
             time.sleep(0.5)
             hit = rss_mb(proc.pid)
@@ -98,7 +104,8 @@ def measure(label: str, config: Path, args: argparse.Namespace) -> None:
             proc.terminate()
             proc.wait(timeout=20)
             broker.stop()
-    print(f"{label:15} daemon VmRSS: {hit:.0f} MiB after a template command, "
+            notify.close()
+    print(f"{label:15} start -> READY=1 {ready_s:.1f} s; daemon VmRSS: {hit:.0f} MiB after a template command, "
           f"{missed:.0f} MiB after a template miss (answered in {miss_s:.2f} s by "
           f"{sorted(set(str(e) for e in engines if e))})")
 

@@ -69,8 +69,10 @@ def runtime_problems(config: Config, intents: IntentSet, engine: TemplateEngine)
         from ..voice.voices import check_voice
         attempt(lambda: check_voice(read_voice(config)))
     if config.understanding.slm.enabled:
-        from ..slm.models import find_gguf
-        attempt(lambda: find_gguf(config.understanding.slm.model))
+        from ..slm.models import find_adapter, find_gguf
+        slm = config.understanding.slm
+        attempt(lambda: find_gguf(slm.model))
+        attempt(lambda: find_adapter(slm.model, slm.adapter))
     return list(dict.fromkeys(problems))
 
 

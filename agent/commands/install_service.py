@@ -197,6 +197,14 @@ def plan_models(config, root: Path) -> tuple[list[str], list[tuple[Path, Path]]]
             raise InstallError(f"language model {path} is under {top}, hidden from the service; "
                                f"move it to {SERVICE_MODELS} and set understanding.slm.model")
         notes.append(f"language model {slm.model}: {path}")
+        from ..slm.models import find_adapter
+        adapter = find_adapter(slm.model, slm.adapter)
+        if adapter is not None:
+            top = hidden_path(adapter)
+            if top is not None:
+                raise InstallError(f"model adapter {adapter} is under {top}, hidden from the service; "
+                                   f"move it to {SERVICE_MODELS} and set understanding.slm.adapter")
+            notes.append(f"model adapter: {adapter}")
     if "asr" not in config.sections and "audio" not in config.sections:
         return notes, []
     from ..asr.settings import read_asr

@@ -20,6 +20,9 @@ from ..errors import AgentError
 from ._common import config_from
 
 DEFAULTS = {"homes": 1200, "per_home": 14, "val_homes": 40, "epochs": 1.0}
+PERSONAL_HOMES = 150
+"""A personal model starts from the shipped adapter: a few random homes keep what it knows
+while the user's own home is learned (minutes, not the general run's hour)."""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -31,7 +34,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--out", type=Path, default=None,
                    help="output folder (default: ./voice-agent-adapter, or beside the config)")
     p.add_argument("--model", default="smollm2-135m", help="base model (name or GGUF path)")
-    p.add_argument("--homes", type=int, default=DEFAULTS["homes"], help="random homes in the corpus")
+    p.add_argument("--homes", type=int, default=None,
+                   help=f"random homes in the corpus (default {DEFAULTS['homes']}; with -c {PERSONAL_HOMES})")
+    p.add_argument("--start", default="auto",
+                   help="adapter to start from: 'auto' (with -c: the shipped one), 'none', or a .gguf path")
     p.add_argument("--per-home", type=int, default=DEFAULTS["per_home"], help="examples per random home")
     p.add_argument("--val-homes", type=int, default=DEFAULTS["val_homes"], help="held-out homes for validation")
     p.add_argument("--epochs", type=float, default=DEFAULTS["epochs"])
@@ -57,13 +63,18 @@ def run(args: argparse.Namespace) -> int:
               "`./install.sh train` (or `.venv/bin/pip install -e .[train]`); the daemon itself never "
               "needs it", file=sys.stderr)
         return 69  # EX_UNAVAILABLE
-    from ..slm.models import find_gguf
+    from ..slm.models import find_adapter, find_gguf
     from ..training.corpus import Phrases, build, digest, own_home, write_jsonl
     from ..training.train import TrainSettings, train
 
     base = find_gguf(args.model)
     phrases = Phrases()
     config = config_from(args) if args.config else None
+    homes = args.homes if args.homes is not None else (PERSONAL_HOMES if config else DEFAULTS["homes"])
+    if args.start == "auto":
+        start = find_adapter(args.model, "auto") if config else None
+    else:
+        start = find_adapter(args.model, args.start)
     cases = None
     if args.cases:
         if config is None:
@@ -75,9 +86,9 @@ def run(args: argparse.Namespace) -> int:
     model_name = args.model if not args.model.lower().endswith(".gguf") else base.stem.split(".")[0]
     name = f"{config.site}-voice-agent" if config else f"{model_name.lower()}-voice-agent"
 
-    print(f"building the corpus: {args.homes} random homes x {args.per_home} examples"
+    print(f"building the corpus: {homes} random homes x {args.per_home} examples"
           + (f", plus {config.path.name}" if config else ""), flush=True)
-    examples = list(build(args.seed, args.homes, args.per_home, phrases))
+    examples = list(build(args.seed, homes, args.per_home, phrases))
     if config is not None:
         own = own_home(config, max(400, 20 * args.per_home), args.seed, phrases)
         examples += own * 3  # the home's own names weigh more than any one random home
@@ -92,10 +103,11 @@ def run(args: argparse.Namespace) -> int:
     settings = TrainSettings(
         out=out, base=base, seed=args.seed, epochs=args.epochs, batch=args.batch, lr=args.lr,
         rank=args.rank, alpha=2 * args.rank, threads=args.threads, layers=args.layers, eval_every=args.eval_every,
-        max_steps=args.steps, name=name,
+        max_steps=args.steps, name=name, start=start,
         extra={"corpus_sha256": digest(examples), "phrases_sha256": phrases.sha256,
                "command": "voice-agent " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
-               "home": str(config.path) if config else None})
+               "home": str(config.path) if config else None,
+               "started_from": str(start) if start else None})
     try:
         manifest = train(settings, examples, val, log=lambda line: print(line, flush=True))
     except AgentError as exc:

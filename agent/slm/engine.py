@@ -9,6 +9,7 @@ before it becomes an intent; failing any of them is a clean "not understood".
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
@@ -44,6 +45,10 @@ SAME_FOR_SWITCHES = {"start": "turn_on", "stop": "turn_off"}
 """What these intents mean for a device that only switches on and off (as the templates read
 "start the coffee machine")."""
 NULL_INPUTS = ("", "n/a", "ok")
+PROBE = "turn off the light in the kitchen"
+PROBE_SHARE = 0.5
+"""A probe command slower than this share of the budget gets a warning at start."""
+log = logging.getLogger(__name__)
 """Content-free utterances for calibration."""
 
 
@@ -113,6 +118,8 @@ class SlmEngine:
         self.prefix_tokens = 0
         self.rss_before_mb = 0.0
         self.rss_after_mb = 0.0
+        self.probe_ms = 0.0
+        """Time of one probe command at load (a slow board is warned about then)."""
         self.last: Trace | None = None
 
     # ------------------------------------------------------------------ loading
@@ -143,6 +150,22 @@ class SlmEngine:
             decoder.calibrate(backend.rewind, [utterance_tokens(backend, t) for t in NULL_INPUTS])
         self.backend, self.decoder, self.prefix_tokens = backend, decoder, len(prefix)
         self.rss_after_mb = rss_mb()
+        self.probe_ms = self._probe()
+        budget = self.settings.timeout_ms
+        if self.probe_ms > PROBE_SHARE * budget:
+            log.warning("the language model took %.0f ms for a short command on this machine; the budget "
+                        "is %.0f ms (understanding.slm.timeout_ms), so longer ones will often time out "
+                        "and be 'not understood': raise timeout_ms, give it more threads, or set "
+                        "understanding.slm.enabled: false on this board", self.probe_ms, budget)
+
+    def _probe(self) -> float:
+        """Time one ordinary command through the model (the daemon's first real one is then
+        no slower than the rest, and a board too slow for the budget is named at start)."""
+        start = time.perf_counter()
+        self.backend.rewind()
+        self.decoder.decode(utterance_tokens(self.backend, PROBE))
+        self.backend.rewind()
+        return (time.perf_counter() - start) * 1000.0
 
     @property
     def loaded(self) -> bool:

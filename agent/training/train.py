@@ -63,6 +63,8 @@ class TrainSettings:
     max_steps: int | None = None
     """Stop after this many steps (a smoke test); None: the epochs decide."""
     name: str = "adapter"
+    start: Path | None = None
+    """A GGUF adapter to start from (a personal model starts from the shipped one)."""
     extra: dict = field(default_factory=dict)
     """Anything else the manifest should record (corpus hash, the command)."""
 
@@ -136,7 +138,10 @@ def load_model(s: TrainSettings):
     cfg = LoraConfig(r=s.rank, lora_alpha=s.alpha, lora_dropout=s.dropout,
                      target_modules=list(s.targets), bias="none", task_type="CAUSAL_LM",
                      layers_to_transform=list(range(max(0, n - s.layers), n)))
-    return get_peft_model(base, cfg)
+    model = get_peft_model(base, cfg)
+    if s.start is not None:
+        read_gguf_adapter(model, s.start)
+    return model
 
 
 def native_bf16() -> bool:
@@ -345,6 +350,35 @@ def write_gguf_adapter(model, s: TrainSettings, path: Path) -> None:
     w.write_kv_data_to_file()
     w.write_tensors_to_file()
     w.close()
+
+
+def read_gguf_adapter(model, path: Path) -> None:
+    """Load a GGUF LoRA adapter written by :func:`write_gguf_adapter` into the peft model
+    (same rank, layers and projections; anything else is an error naming the mismatch)."""
+    import gguf
+    import torch
+
+    by_name = {t.name: t for t in gguf.GGUFReader(str(path)).tensors}
+    state = model.state_dict()
+    loaded = 0
+    for key, value in state.items():
+        if "lora_A" not in key and "lora_B" not in key:
+            continue
+        parts = key.split(".")
+        layer = int(parts[parts.index("layers") + 1])
+        proj = next(p for p in parts if p in GGUF_NAMES)
+        name = f"blk.{layer}.{GGUF_NAMES[proj]}.weight.{'lora_a' if 'lora_A' in key else 'lora_b'}"
+        t = by_name.get(name)
+        if t is None:
+            raise ValueError(f"{path} has no tensor {name}: it was trained with other layers or projections")
+        data = torch.from_numpy(t.data.astype("float32").reshape(tuple(reversed([int(d) for d in t.shape]))))
+        if data.shape != value.shape:
+            raise ValueError(f"{path}: {name} is {tuple(data.shape)}, this run needs {tuple(value.shape)} "
+                             "(another --rank?)")
+        value.copy_(data)
+        loaded += 1
+    if not loaded:
+        raise ValueError(f"{path} holds no LoRA weights this run can use")
 
 
 if __name__ == "__main__":  # pragma: no cover - use `voice-agent train`
