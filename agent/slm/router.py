@@ -32,12 +32,17 @@ class Router:
         self.intents = self.templates.intents
         self.registry = self.templates.registry
         self.sentences = self.templates.sentences
+        self.known = self.templates.known
+        """Words that are not names (templates' words; with a trained model, its corpus's too)."""
+        if self.slm.adapter is not None:
+            from ..training.words import command_words
+            self.known = self.known | command_words()
 
     def understand(self, text: str, *, area: str | None = None) -> Intent:
         got = self.templates.understand(text, area=area)
         if got.understood and got.confidence >= SURE or got.reason == HERE_UNKNOWN:
             return got  # understood; or understood but the room is not known: ask, not guess
-        named = unknown_name(self.templates.words(text), self.templates.known, self.registry.kind_index)
+        named = unknown_name(self.templates.words(text), self.known, self.registry.kind_index)
         if named:
             # "open the pod bay doors": the words name a particular thing this home does not
             # have; mapping the generic word onto a real device would be a guess
