@@ -218,8 +218,8 @@ class HomeCorpus:
         device = area = None
         group_ok = any(t.device is None for t in form.targets.values())
         if section == "t":
-            if group_ok and rng.random() < 0.4:
-                areas = [a for a in {self.reg.devices[i].area for i in form.grouped} if a]
+            if group_ok and rng.random() < 0.4 and intent != "activate_scene":  # a scene is named, never "the scenes"
+                areas = sorted({self.reg.devices[i].area for i in form.grouped} - {None})
                 area = rng.choice(areas) if areas and rng.random() < 0.6 else None
                 phrase = self.group_phrase(form, area)
                 if phrase is None:
@@ -231,7 +231,7 @@ class HomeCorpus:
                 device = rng.choice(form.devices)
                 target = lambda f, d=device: self.device_words(d, f)  # noqa: E731
         elif section == "room":
-            areas = [a for a in {self.reg.devices[i].area for i in (form.grouped or form.devices)} if a]
+            areas = sorted({self.reg.devices[i].area for i in (form.grouped or form.devices)} - {None})
             if not areas:
                 return None
             area = rng.choice(areas)
@@ -288,6 +288,8 @@ class HomeCorpus:
         """Recogniser-like noise on a few examples: a dropped, doubled or misheard word."""
         rng = self.rng
         r = rng.random()
+        if len(toks) < 3:
+            return toks  # "lights" heard as "lice" alone is no command at all
         if len(toks) > 3 and r < 0.05:
             del toks[rng.randrange(len(toks))]
         elif len(toks) > 1 and r < 0.08:
@@ -335,11 +337,13 @@ class HomeCorpus:
         """``n`` examples drawn across intents, sections, questions and negatives."""
         rng = self.rng
         jobs: list[tuple[str, str]] = []
+        weights: list[float] = []
         for intent, sections in self.p.intents.items():
             if intent not in self.grammar.by_name:
                 continue
             for section, pats in sections.items():
-                jobs += [(intent, section)] * (1 + len(pats) // 6)
+                jobs.append((intent, section))
+                weights.append(len(pats) ** 0.5)  # every intent is taught, the richer ones more
         out: list[Example] = []
         seen: set[str] = set()
         for _ in range(n * 4):
@@ -353,7 +357,7 @@ class HomeCorpus:
             elif r < 0.19:
                 ex = self.named()
             elif jobs:
-                intent, section = rng.choice(jobs)
+                intent, section = rng.choices(jobs, weights)[0]
                 ex = self.example(intent, section, rng.choice(self.p.intents[intent][section]))
             else:
                 ex = None

@@ -129,7 +129,7 @@ class HomeMaker:
             aliases = [a for a in ROOMS[name] if rng.random() < 0.5]
             areas.append({"id": _ident(name), "name": name, "aliases": aliases})
         self.devices: list[dict[str, Any]] = []
-        self.used: set[str] = set()
+        self.used = {w.lower() for a in areas for w in (a["name"], *a["aliases"])}  # a device is never called like a room
         for a in areas:
             for _ in range(rng.choice((0, 1, 1, 1, 2, 2, 3))):
                 self._add("light", rng.choice(LIGHTS), a, aliases=LIGHT_ALIASES)
@@ -171,7 +171,8 @@ class HomeMaker:
         areas = [{"id": i, "name": n, "aliases": [a for a in al if rng.random() < 0.7]}
                  for i, n, al in VEHICLE_AREAS]
         by_id = {a["id"]: a for a in areas}
-        self.devices, self.used = [], set()
+        self.devices = []
+        self.used = {w.lower() for a in areas for w in (a["name"], *a["aliases"])}
         for side in ("driver", "passenger"):
             self._add("window", f"{side.title()} Window", by_id[side], extra={"confirm": True})
             if rng.random() < 0.7:
