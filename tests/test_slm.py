@@ -99,7 +99,7 @@ devices:
     intent = eng.judge("bolt front door for night", answer, None, words={"lock": 0.9})
     assert intent.name == "lock" and intent.targets == ("lock.front",) and intent.engine == "slm"
     # the model alone and the intent files' words must both back the intent
-    doubt = eng.judge("bolt front door for night", answer, None, words={"lock": 0.05})
+    doubt = eng.judge("bolt front door for night", answer, None, words={"lock": 0.05}, agree=0.2)
     assert not doubt.understood and "do not agree" in doubt.reason
 
 

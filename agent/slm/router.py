@@ -34,7 +34,7 @@ class Router:
         self.sentences = self.templates.sentences
         self.known = self.templates.known
         """Words that are not names (templates' words; with a trained model, its corpus's too)."""
-        if self.slm.adapter is not None:
+        if getattr(self.slm, "adapter", None) is not None:
             from ..training.words import command_words
             self.known = self.known | command_words()
 
