@@ -107,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
         extra={"corpus_sha256": digest(examples), "phrases_sha256": phrases.sha256,
                "command": "voice-agent " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
                "home": str(config.path) if config else None,
-               "started_from": str(start) if start else None})
+               "started_from": str(start) if start else None, "code": _commit()})
     try:
         manifest = train(settings, examples, val, log=lambda line: print(line, flush=True))
     except AgentError as exc:
@@ -145,3 +145,18 @@ def _score(config, cases, adapter: Path | None) -> tuple[int, int]:
     if close:
         close()
     return ok, len(items)
+
+
+def _commit() -> str | None:
+    """The git commit of the code that wrote the corpus (with '+changes' if the tree differs)."""
+    import subprocess
+
+    root = Path(__file__).resolve().parents[2]
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
+                              timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "agent", "training", "intents"],
+                               cwd=root, capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return (head + ("+changes" if dirty else "")) or None
