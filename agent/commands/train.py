@@ -99,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
     write_jsonl(val, out / "validation.jsonl")
     print(f"  {len(examples)} training and {len(val)} validation examples ({out}/corpus.jsonl)", flush=True)
 
-    before = _score(config, cases, None) if cases else None
+    before = _score(config, cases, start) if cases else None  # the adapter it starts from
     settings = TrainSettings(
         out=out, base=base, seed=args.seed, epochs=args.epochs, batch=args.batch, lr=args.lr,
         rank=args.rank, alpha=2 * args.rank, threads=args.threads, layers=args.layers, eval_every=args.eval_every,

@@ -21,8 +21,8 @@ from typing import Any, Callable
 from ..config import Config
 from ..errors import AgentError, ConfigError
 from ..messages import Intent
-from ..normalize import tokens
-from ..resolve import resolve, says_here
+from ..normalize import is_number, tokens
+from ..resolve import kind_matches, resolve, says_here
 from ..understand import TemplateEngine, check_text
 from .backend import LlamaBackend, rss_mb
 from .decode import Decoded, Decoder, SlmTimeout, confidence
@@ -108,6 +108,12 @@ class SlmEngine:
         self.grammar = OutputGrammar(self.registry, self.templates.intents)
         self.prior = IntentPrior(self.templates.intents, [f.name for f in self.grammar.forms.values()])
         self.grounding = Grounding(self.registry, self.grammar, self.prior)
+        self.known = self.templates.known
+        """Words that are not names: the templates' and the home's; with a trained adapter,
+        also the ways of asking its corpus taught it."""
+        if self.adapter is not None:
+            from ..training.words import command_words
+            self.known = self.known | command_words()
         self.builder = PromptBuilder(self.templates, self.grammar,
                                      per_intent=self.options["examples"], seed=self.options["seed"])
         self._factory = backend_factory
@@ -224,6 +230,39 @@ class SlmEngine:
         logp = self.prior.log_probs(said, names, self.grounding.value_words(said))
         return {n: math.exp(v) for n, v in logp.items()}
 
+    def unsaid(self, toks: tuple[str, ...], reading, caps: dict[str, Any]) -> str:
+        """Why the answer's target is not what the words said ('' when it is). A device the
+        user did not name must be of a kind they said, if they said one ("pull the study
+        blind down" is never the study's lamp); a group is narrowed to the kinds said ("stop
+        the blind" is not every cover and the vacuum); and words that mean nothing here
+        ("start the washing machine", "the lights in the nursery") are not guessed at."""
+        reg = self.registry
+        said_kinds: list[str] = []
+        for i in range(len(toks)):
+            for _, values in reg.kind_index.exact(toks, i)[:1]:
+                said_kinds += [k for k in values if k != "*"]
+        named = False
+        if reading.device is not None:
+            dev = reg.devices[reading.device]
+            for i in range(len(toks)):
+                named = named or any(reading.device in values for _, values in reg.device_index.exact(toks, i))
+            if not named and said_kinds and not any(
+                    k == f"@{dev.id}" or (not k.startswith("@") and kind_matches(dev, k)) for k in said_kinds):
+                return f"the words name another kind of device than {dev.name}"
+        elif reading.group and said_kinds:
+            form = self.grammar.by_name.get(reading.intent)
+            grouped = [reg.devices[i] for i in (form.grouped if form else ())]
+            fit = tuple(dict.fromkeys(k for k in said_kinds if not k.startswith("@") and
+                                      any(kind_matches(d, k) for d in grouped)))
+            if not fit:
+                return "no device of the kind said can do that"
+            caps["kind"] = fit
+        if not named:
+            strange = [t for t in toks if t not in self.known and not is_number(t)]
+            if strange:
+                return f"'{' '.join(strange)}' means nothing in this home"
+        return ""
+
     def _bias(self, said: str, narrowed):
         """Log-weights of the first word's choices: the intent files' word model, scaled."""
         phrases = list(narrowed.forms)
@@ -283,6 +322,10 @@ class SlmEngine:
         spec = self.templates.intents.intents.get(reading.intent)
         speaker = area if area is not None else self.config.area
         caps = self.grammar.caps(reading)
+        toks = self.templates.words(text)
+        why = self.unsaid(toks, reading, caps)
+        if why:
+            return Intent(text, None, confidence=conf, reason=f"model answer {answer!r} rejected: {why}")
         if not {"area", "device"} & caps.keys() and says_here(self.registry, tokens(text)):
             caps["scope"] = "here"  # "it's dark in here": the speaker's room, not every room
         res = resolve(self.registry, reading.intent, spec, caps, speaker)

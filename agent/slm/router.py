@@ -32,11 +32,8 @@ class Router:
         self.intents = self.templates.intents
         self.registry = self.templates.registry
         self.sentences = self.templates.sentences
-        self.known = self.templates.known
+        self.known = getattr(self.slm, "known", self.templates.known)
         """Words that are not names (templates' words; with a trained model, its corpus's too)."""
-        if getattr(self.slm, "adapter", None) is not None:
-            from ..training.words import command_words
-            self.known = self.known | command_words()
 
     def understand(self, text: str, *, area: str | None = None) -> Intent:
         got = self.templates.understand(text, area=area)
