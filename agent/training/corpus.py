@@ -248,8 +248,6 @@ class HomeCorpus:
                 if len(form.devices) != 1:
                     return None
                 device = form.devices[0]
-            elif "{room}" in repr(pattern):
-                pass
         else:
             return None
         words = self.expand(pattern, fill, target)
