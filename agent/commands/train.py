@@ -99,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
     write_jsonl(val, out / "validation.jsonl")
     print(f"  {len(examples)} training and {len(val)} validation examples ({out}/corpus.jsonl)", flush=True)
 
-    before = _score(config, cases, start) if cases else None  # the adapter it starts from
+    before = _score(config, cases, start, args.cases) if cases else None  # the adapter it starts from
     settings = TrainSettings(
         out=out, base=base, seed=args.seed, epochs=args.epochs, batch=args.batch, lr=args.lr,
         rank=args.rank, alpha=2 * args.rank, threads=args.threads, layers=args.layers, eval_every=args.eval_every,
@@ -117,34 +117,33 @@ def run(args: argparse.Namespace) -> int:
         return 130
     adapter = out / manifest["adapter"]
     if cases:
-        after = _score(config, cases, adapter)
-        print(f"your cases ({args.cases}): {before[0]}/{before[1]} right before, {after[0]}/{after[1]} after")
+        after = _score(config, cases, adapter, args.cases)
+        print(f"your cases ({args.cases}): before {before[0]}/{before[2]} right, {before[1]} wrong; "
+              f"after {after[0]}/{after[2]} right, {after[1]} wrong")
     if config is not None:
         print(f"to use it, set in {config.path.name}:\n  understanding:\n    slm: {{enabled: true, adapter: {adapter}}}")
     return 0
 
 
-def _score(config, cases, adapter: Path | None) -> tuple[int, int]:
-    """How many of the user's eval cases the agent gets right (templates + model)."""
+def _score(config, cases, adapter: Path | None, path: Path) -> tuple[int, int, int]:
+    """The user's eval cases with templates + the model: (right, acted wrongly, total)."""
     from ..understand import build_understander
+    from .eval import score_case
 
     slm = config.understanding.slm
     slm = replace(slm, enabled=True, adapter=str(adapter) if adapter else slm.adapter)
-    engine = build_understander(replace(config, understanding=replace(config.understanding, slm=slm)))
+    config = replace(config, understanding=replace(config.understanding, slm=slm))
+    engine = build_understander(config)
     items, default_area = cases
-    ok = 0
+    right = wrong = 0
     for case in items:
-        got = engine.understand(case["text"], area=case["area"] or default_area)
-        good = got.name == case["intent"]
-        if good and case["targets"] is not None:
-            good = set(got.targets) == case["targets"]
-        if good:
-            good = all(got.slots.get(k) == v for k, v in (case["slots"] or {}).items())
-        ok += good
+        outcome = score_case(case, config, engine, default_area, path)
+        right += not outcome.misses
+        wrong += outcome.wrong_actions > 0
     close = getattr(engine, "close", None)
     if close:
         close()
-    return ok, len(items)
+    return right, wrong, len(items)
 
 
 def _commit() -> str | None:

@@ -34,7 +34,7 @@ from .polarity import contradiction
 from .prompt import PromptBuilder, trained_prefix, utterance_tokens
 
 OPTIONS = {"examples": (int, 3), "seed": (int, 7), "prior": ((int, float), 2.0),
-           "agree": ((int, float), 0.2), "calibrate": (int, 1), "veto": (int, 1)}
+           "agree": ((int, float), 0.2), "calibrate": (int, 1), "veto": (int, 1), "strange": (int, 1)}
 """Extra keys under ``understanding.slm``: few-shot examples per intent, their seed, the
 weight of the intent files' word model against the model's own choice (0: off), and the
 probability both must give the chosen intent on their own (0: no such check), and whether
@@ -169,9 +169,14 @@ class SlmEngine:
     def _probe(self) -> float:
         """Time one ordinary command through the model (the daemon's first real one is then
         no slower than the rest, and a board too slow for the budget is named at start)."""
+        said = " ".join(self.templates.words(PROBE))
+        narrowed = self.grounding.narrow(said)
         start = time.perf_counter()
         self.backend.rewind()
-        self.decoder.decode(utterance_tokens(self.backend, PROBE))
+        if narrowed.forms:
+            self.decoder.decode(utterance_tokens(self.backend, said), grammar=narrowed)
+        else:  # a home without a light in the kitchen: the utterance's tokens alone
+            self.backend.eval(utterance_tokens(self.backend, said))
         self.backend.rewind()
         return (time.perf_counter() - start) * 1000.0
 
@@ -257,7 +262,7 @@ class SlmEngine:
             if not fit:
                 return "no device of the kind said can do that"
             caps["kind"] = fit
-        if not named:
+        if not named and self.options["strange"]:
             strange = [t for t in toks if t not in self.known and not is_number(t)]
             if strange:
                 return f"'{' '.join(strange)}' means nothing in this home"
