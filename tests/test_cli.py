@@ -118,9 +118,9 @@ def test_check_refuses_what_run_would_refuse(tmp_path):
             data: [{sentences: ["water [the] {zone}"]}]
             action: {topic: garden/irrigation/set, payload: '{{"zone": "{zoen}"}}'}
         """))
-    bad = demo.replace("  slm: {enabled: true}", f"  slm: {{enabled: true, model: {tmp_path / 'nope.gguf'}}}")
-    bad += textwrap.dedent("""
-        service: {log: syslog}
+    bad = demo + textwrap.dedent(f"""
+        service: {{log: syslog}}
+        understanding: {{slm: {{enabled: true, model: {tmp_path / 'nope.gguf'}}}}}
         """)
     bad = bad.replace("  # password_file: /etc/voice-agent/mqtt-password", f"  password_file: {tmp_path / 'nopw'}")
     (tmp_path / "home.yaml").write_text(bad)
