@@ -242,10 +242,15 @@ class SlmEngine:
         the blind" is not every cover and the vacuum); and words that mean nothing here
         ("start the washing machine", "the lights in the nursery") are not guessed at."""
         reg = self.registry
+        rooms: set[int] = set()  # "the garage" is a room here, not a kind of device
+        for i in range(len(toks)):
+            for end, _ in reg.area_index.exact(toks, i)[:1]:
+                rooms.update(range(i, end))
         said_kinds: list[str] = []
         for i in range(len(toks)):
-            for _, values in reg.kind_index.exact(toks, i)[:1]:
-                said_kinds += [k for k in values if k != "*"]
+            for end, values in reg.kind_index.exact(toks, i)[:1]:
+                if not rooms.issuperset(range(i, end)):
+                    said_kinds += [k for k in values if k != "*"]
         named = False
         if reading.device is not None:
             dev = reg.devices[reading.device]
