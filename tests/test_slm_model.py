@@ -53,7 +53,7 @@ TRAINED_CASES = [
     ("my eyes hurt, tone down the office light", None, "brightness_down", ("light.office",), {}),
     ("bathe the office in blue", None, "set_color", ("light.office",), {"color": "blue"}),
     ("it's getting too dark in here", "office", "brightness_up", ("light.office",), {}),
-    ("it's pitch black in the garage", None, "turn_on", ("light.garage",), {}),
+    ("it's pitch black in the garage", None, "brightness_up", ("light.garage",), {}),
 ]
 
 
