@@ -22,11 +22,14 @@ reads a clock; tests feed synthetic audio and times and never sleep.
 
 from __future__ import annotations
 
+import logging
 from collections import deque
 from dataclasses import dataclass
 from typing import Callable, Protocol
 
 import numpy as np
+
+log = logging.getLogger(__name__)
 
 FRAME = 160  # samples per VAD frame: 10 ms at 16 kHz
 WINDOW = 512  # samples per Silero VAD window: 32 ms at 16 kHz
@@ -212,8 +215,7 @@ def make_vad(settings: VadSettings) -> FrameVad:
     try:
         return NeuralVad(settings)
     except ModelMissing as exc:
-        import logging
-        logging.getLogger(__name__).warning("%s; listening with the energy VAD instead", exc)
+        log.warning("%s; listening with the energy VAD instead", exc)
         return EnergyVad(settings)
 
 

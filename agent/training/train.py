@@ -278,7 +278,8 @@ def train(s: TrainSettings, train_set: list[Example], val_set: list[Example],
         save()
         log(f"interrupted at step {step}/{total}; run the same command again to resume")
         return {}
-    final = evaluate(model, val, pad, bf16=bf16)
+    last = history[-1] if history and history[-1]["step"] == step else None
+    final = Scores(last["loss"], last["exact"], len(val)) if last else evaluate(model, val, pad, bf16=bf16)
     path = s.out / f"{s.name}.gguf"
     write_gguf_adapter(model, s, path)
     manifest = {
