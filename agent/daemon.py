@@ -27,19 +27,18 @@ from typing import Any, Callable
 
 from paho.mqtt.client import topic_matches_sub
 
-from .actions import ActionPlanner, Plan
+from .actions import Plan
 from .config import Config
 from .errors import AgentError, InputRejected
 from .events import OFFLINE, ONLINE, EventSink, Topics, new_id
 from .latency import Timing, wall_clock
 from .messages import Transcript
 from .dispatch import Dispatcher
+from .engine import Engine
 from .mqtt import MqttClient
-from .dialogue import Dialogue, Reading
+from .dialogue import Reading
 from .safety import REACTION, Confirmations, Pending, answer_word
 from .session import plan_in_order
-from .state import StateStore
-from .understand import build_understander
 
 log = logging.getLogger(__name__)
 
@@ -79,28 +78,6 @@ class Utterance:
 
 
 _EOF = object()
-
-
-class Engine:
-    """What a config becomes: understander + planner + state store (swapped whole on reload)."""
-
-    def __init__(self, config: Config) -> None:
-        self.config = config
-        self.understander = build_understander(config)
-        # load the small model now: READY=1 means every model is loaded, and the first
-        # utterance the templates miss must not pay for the load
-        warm_up = getattr(self.understander, "warm_up", None)
-        if warm_up is not None:
-            warm_up()
-        self.state = StateStore(config)
-        # a bare "stop" means the device that is doing something: templates read the state
-        templates = getattr(self.understander, "templates", self.understander)
-        if hasattr(templates, "activity"):
-            templates.activity = lambda device_id: self.state.get(device_id).get("state")
-        self.planner = ActionPlanner(config, self.state, getattr(self.understander, "intents", None))
-        self.devices = {d.id: d for d in config.devices}
-        self.dialogue = Dialogue(self.understander, window=config.understanding.followup_window)
-        """Compound commands and each site's follow-ups (a satellite is known by its area)."""
 
 
 class Daemon:

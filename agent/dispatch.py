@@ -5,16 +5,18 @@ the sender task. Every drop (stale, queue full, refused, rate-limited, cancelled
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Protocol
 
+from .actions import ActionPlanner
+from .config import Config, Device
 from .events import EventSink
 from .latency import Timing, wall_clock
 from .messages import Action
 from .outbox import Entry, Outbox
 from .safety import RateLimiter
+from .state import StateStore
 
 if TYPE_CHECKING:
-    from .daemon import Engine
     from .mqtt import MqttClient
 
 ACK_GRACE = 3.0
@@ -26,8 +28,19 @@ ONCE = frozenset({"toggle", "brightness_up", "brightness_down", "volume_up", "vo
 """Intents whose actions differ when applied twice: never re-sent after a lost acknowledgement."""
 
 
+class Current(Protocol):
+    """What the dispatcher reads of the running config (the daemon's :class:`agent.engine.Engine`)."""
+
+    config: Config
+    devices: dict[str, Device]
+    planner: ActionPlanner
+    """Its ``allowed_topics``: the only topics an action may go to."""
+    state: StateStore
+    """Assumes each queued action's effect, reverts it when the action is dropped."""
+
+
 class Dispatcher:
-    def __init__(self, engine: "Engine | None", events: EventSink, clock: Callable[[], float],
+    def __init__(self, engine: Current | None, events: EventSink, clock: Callable[[], float],
                  capacity: int) -> None:
         self.engine = engine
         """Swapped by the daemon on reload (devices, TTLs, allowed topics, state)."""

@@ -1,4 +1,5 @@
-"""Where text becomes an intent: sentence templates first, then (optionally) a small model.
+"""Where text becomes an intent: sentence templates (the small model, :mod:`agent.slm`, reads
+what they miss; :func:`agent.engine.build_understander` puts the two together).
 
 :class:`TemplateEngine` is deterministic and fast: pre-filter sentences by the words
 they require, match, resolve each reading against the home, keep the best. An exact
@@ -7,7 +8,6 @@ pass runs first; a fuzzy pass (misheard names) only when nothing matched exactly
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -237,22 +237,6 @@ def _with_ref(base, ref: DeviceRef):
 def _may_start(info, starts) -> bool:
     first, nullable = info
     return nullable or first is None or not first.isdisjoint(starts)
-
-
-def build_understander(config: Config) -> Understander:
-    """The text -> intent stage the config asks for: templates, then (``understanding.slm``)
-    a small model for what they miss. The model loads on first need or ``warm_up()``."""
-    templates = TemplateEngine(config)
-    if not config.understanding.slm.enabled:
-        return templates
-    from .slm.router import Router
-    return Router(config, templates)
-
-
-def timed(engine: Understander, text: str, area: str | None = None) -> tuple[Intent, float]:
-    start = time.perf_counter()
-    intent = engine.understand(text, area=area)
-    return intent, (time.perf_counter() - start) * 1000.0
 
 
 def known_words(templates: TemplateEngine) -> frozenset[str]:

@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from agent.commands.import_devices import import_into  # noqa: E402
 from agent.config import MqttConfig, load_config  # noqa: E402
-from agent.daemon import Engine  # noqa: E402
+from agent.engine import Engine  # noqa: E402
 from agent.discovery.catalog import Catalog  # noqa: E402
 from agent.discovery.collect import collect  # noqa: E402
 from agent.understand import TemplateEngine  # noqa: E402

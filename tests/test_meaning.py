@@ -135,7 +135,7 @@ def test_a_bare_verb_acts_on_the_busy_device_or_asks(house):
 
 
 def test_the_daemon_tells_templates_what_devices_are_doing(tmp_path):
-    from agent.daemon import Engine
+    from agent.engine import Engine
     engine = Engine(load_config(ROOT / "tests" / "data" / "newuser_home.yaml"))
     engine.state.feed("valetudo/robot/state", b"cleaning", 0.0)  # not a state topic: ignored
     assert engine.understander.understand("stop", area="lounge").name is None

@@ -16,7 +16,8 @@ from agent.slm.decode import Decoded
 from agent.slm.engine import SlmEngine, read_options
 from agent.slm.grammar import NONE
 from agent.slm.models import find_gguf
-from agent.understand import TemplateEngine, build_understander
+from agent.engine import build_understander
+from agent.understand import TemplateEngine
 
 ROOT = Path(__file__).resolve().parents[1]
 SLURP_HOME = ROOT / "benchmarks" / "slurp_home.yaml"
@@ -169,7 +170,7 @@ def test_template_only_config_never_loads_llama(tmp_path):
     cfg = tmp_path / "home.yaml"
     assert "slm: {enabled: true}" in text
     cfg.write_text(text.replace("slm: {enabled: true}", "slm: {enabled: false}"))
-    code = ("import sys, json; from agent.config import load_config; from agent.understand import "
+    code = ("import sys, json; from agent.config import load_config; from agent.engine import "
             f"build_understander; e = build_understander(load_config({str(cfg)!r})); "
             "i = e.understand('i need coffee'); "
             "print(json.dumps([type(e).__name__, i.name, 'llama_cpp' in sys.modules]))")

@@ -38,7 +38,8 @@ from ..config import Config, Reader, suggest
 from ..errors import ConfigError
 from ..messages import Intent
 from ..session import Session
-from ..understand import Understander, build_understander
+from ..engine import build_understander
+from ..understand import Understander
 from ..yamlsrc import load_yaml
 from ._common import add_config_arg, config_from
 

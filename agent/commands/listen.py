@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     config = config_from(args)
     from ..audio.listener import build_listener, make_source
     from ..audio.settings import read_audio
-    from ..understand import build_understander
+    from ..engine import build_understander
     engine = build_understander(config)
     settings = read_audio(config)
 

@@ -9,7 +9,7 @@ import time
 from ..errors import AgentError, InputRejected
 from ..messages import Intent
 from ..dialogue import Reading
-from ..understand import build_understander
+from ..engine import build_understander
 from ._common import add_config_arg, config_from, emit, stdin_lines
 
 

@@ -127,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _score(config, cases, adapter: Path | None, path: Path) -> tuple[int, int, int]:
     """The user's eval cases with templates + the model: (right, acted wrongly, total)."""
-    from ..understand import build_understander
+    from ..engine import build_understander
     from .eval import score_case
 
     slm = config.understanding.slm

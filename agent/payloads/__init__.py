@@ -17,42 +17,18 @@ unit), ``current_temperature``, ``muted``, ``value`` (a sensor reading).
 
 from __future__ import annotations
 
-import json
 from types import ModuleType
-from typing import Any, NamedTuple
 
 from ..config import Device
+from . import homeassistant, tasmota, template, zigbee2mqtt
+from .wire import Out, Unsupported, dumps, loads_object
 
+__all__ = ["Out", "Unsupported", "dumps", "loads_object", "style_of"]
 
-class Unsupported(Exception):
-    """This style cannot carry this intent for this device (the message says what to add)."""
-
-
-class Out(NamedTuple):
-    topic: str
-    payload: str
-    retain: bool = False
-
-
-def dumps(obj: Any) -> str:
-    """Compact JSON, as devices and bridges expect it."""
-    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
-
-
-def loads_object(text: str) -> dict[str, Any] | None:
-    """A JSON object, or None when ``text`` is not JSON; ValueError for JSON that is not an object."""
-    text = text.strip()
-    if not text.startswith("{"):
-        return None
-    value = json.loads(text)  # ValueError (JSONDecodeError) when broken
-    if not isinstance(value, dict):
-        raise ValueError("JSON payload is not an object")
-    return value
+_STYLES = {"zigbee2mqtt": zigbee2mqtt, "tasmota": tasmota, "homeassistant": homeassistant, "template": template}
 
 
 def style_of(device: Device) -> ModuleType:
-    from . import homeassistant, tasmota, template, zigbee2mqtt
-    styles = {"zigbee2mqtt": zigbee2mqtt, "tasmota": tasmota, "homeassistant": homeassistant,
-              "template": template}
+    """The payload style module of ``device`` (``mqtt.style`` in the config)."""
     assert device.mqtt is not None
-    return styles[device.mqtt.style]
+    return _STYLES[device.mqtt.style]

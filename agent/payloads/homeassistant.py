@@ -17,9 +17,11 @@ from __future__ import annotations
 from typing import Any
 
 from ..config import Device
-from . import Out, Unsupported, convert, dumps, loads_object
+from . import convert
+from .wire import Out, Unsupported, dumps, loads_object
 from . import readings, value_template
-from .common import json_state, number, tidy, word_state
+from .common import number, tidy, word_state
+from .json_state import json_state
 from .zigbee2mqtt import color_body
 
 PAYLOADS = {

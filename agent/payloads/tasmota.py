@@ -13,7 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..config import Device
-from . import Out, Unsupported, convert, loads_object
+from . import convert
+from .wire import Out, Unsupported, loads_object
 from .common import number, word_state
 from .readings import tasmota_reading
 

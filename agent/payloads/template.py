@@ -26,9 +26,9 @@ import string
 from typing import Any
 
 from ..config import Device
-from . import Out, Unsupported
-from .common import json_state, word_state
-from . import loads_object
+from .wire import Out, Unsupported, loads_object
+from .common import word_state
+from .json_state import json_state
 
 TOPIC_FIELDS = ("device", "name", "area", "intent", "site")
 

@@ -12,7 +12,8 @@ from typing import Any
 
 from ..config import Device
 from ..devices import NEEDS
-from . import Unsupported, convert
+from . import convert
+from .wire import Unsupported
 
 STEPS = {"brightness": 20.0, "volume": 10.0, "temperature": 1.0}
 """Default steps of the relative intents (percent, percent, degrees in the device's unit)."""

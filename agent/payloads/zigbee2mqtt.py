@@ -11,8 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..config import Device
-from . import Out, Unsupported, convert, dumps, loads_object
-from .common import json_state
+from . import convert
+from .wire import Out, Unsupported, dumps, loads_object
+from .json_state import json_state
 
 _SIMPLE = {"turn_on": "ON", "turn_off": "OFF", "toggle": "TOGGLE", "open": "OPEN",
            "close": "CLOSE", "stop": "STOP", "lock": "LOCK", "unlock": "UNLOCK"}
