@@ -352,7 +352,7 @@ class HomeCorpus:
                 ex = self.negative()
             elif r < 0.14:
                 ex = self.questions()
-            elif r < 0.19:
+            elif r < 0.24:  # appliances asked for by what they make ("brew me a coffee")
                 ex = self.named()
             elif jobs:
                 intent, section = rng.choices(jobs, weights)[0]

@@ -9,6 +9,7 @@ same :func:`agent.config.parse_config` and intent files as a user's home.
 from __future__ import annotations
 
 import random
+import re
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +72,7 @@ PLUGS = ("Smart Plug", "Wemo Plug", "Wemo", "Kasa Plug", "Plug {n}", "Socket {n}
 APPLIANCES = ("Kettle", "Coffee Machine", "Coffee Maker", "Espresso Machine", "Toaster",
               "Slow Cooker", "Rice Cooker", "Bread Maker", "Water Heater", "Immersion Heater",
               "Nespresso", "Barista", "Sandwich Maker", "Waffle Iron", "Popcorn Machine")
+COFFEE_MAKERS = tuple(a for a in APPLIANCES if re.search("coffee|espresso|nespresso|barista", a, re.I))
 FANS = ("Ceiling Fan", "Desk Fan", "Tower Fan", "Pedestal Fan", "Extractor Fan",
         "Bathroom Fan", "Dyson Fan", "Box Fan", "Attic Fan", "{room} Fan", "Ventilator")
 COVERS = {
@@ -145,9 +147,9 @@ class HomeMaker:
             if rng.random() < 0.12:
                 self._add("media_player", rng.choice(TVS + SPEAKERS), a)
         home_area = rng.choice(areas)
-        if rng.random() < 0.45:
-            self._add("switch", rng.choice(APPLIANCES), _room_named(areas, "Kitchen") or home_area,
-                      cls="appliance")
+        for i in range(rng.choice((0, 1, 1, 2))):  # most homes have a coffee machine or a kettle
+            pick = rng.choice(COFFEE_MAKERS if i == 0 and rng.random() < 0.5 else APPLIANCES)
+            self._add("switch", pick, _room_named(areas, "Kitchen") or home_area, cls="appliance")
         if rng.random() < 0.35:
             self._add("lock", rng.choice(LOCKS), rng.choice(areas), extra={"confirm": True})
         if rng.random() < 0.35:
