@@ -46,6 +46,9 @@ SLIPS = {"to": "two", "for": "four", "off": "of", "on": "an", "light": "like", "
          "bedroom": "bed room", "volume": "volumes", "music": "muse ick"}
 """Recogniser-like slips: a word heard as a near one."""
 
+JOINTS = ("and", "and then", "then", "and also", "also", "plus", "after that", "and after that")
+"""How two commands are joined in the corpus's compound examples (agent/compound.py splits at these)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Example:
@@ -83,6 +86,7 @@ class Phrases:
             self.values[name] = {tokens(k, fragment=True): v for k, v in (sections.get("values") or {}).items()}
         self.questions = [parse_template(p) for p in data["questions"]]
         self.negatives = [parse_template(p) for p in data["negatives"]]
+        self.followups = [parse_template(p) for p in data.get("followups") or ()]
         self.by_name = [(re.compile(e["name"], re.I),
                          {k: [parse_template(p) for p in v] for k, v in e.items() if k != "name"})
                         for e in data["by_name"]]
@@ -315,6 +319,33 @@ class HomeCorpus:
         words = self.expand(self.rng.choice(self.p.negatives), fill, lambda f: None)
         return None if words is None else self._finish(words, (NONE,), False, "negatives")
 
+    def followup(self) -> Example | None:
+        """A phrase that only makes sense after an earlier command ("now turn it off"): the
+        conversation reads it (agent/dialogue.py); the model, which does not see the
+        conversation, must not guess what "it" is."""
+        if not self.p.followups:
+            return None
+        fill = _Fill()
+        words = self.expand(self.rng.choice(self.p.followups), fill, lambda f: self.device_words(
+            self.rng.choice(list(self.reg.devices)), f))
+        return None if words is None else self._finish(words, (NONE,), False, "followups")
+
+    def compound(self, jobs: list[tuple[str, str]], weights: list[float]) -> Example | None:
+        """Two commands in one breath ("close the blinds and dim the lamp"): the conversation
+        splits them at the joint and asks for each part (agent/dialogue.py); given the whole,
+        the model answers none rather than act on one half."""
+        rng = self.rng
+        parts = []
+        for _ in range(2):
+            intent, section = rng.choices(jobs, weights)[0]
+            ex = self.example(intent, section, rng.choice(self.p.intents[intent][section]))
+            if ex is None or ex.answer == (NONE,):
+                return None
+            parts.append(ex.text)
+        joint = rng.choice(JOINTS)
+        text = f"{parts[0]} {joint} {parts[1]}"
+        return None if len(text.split()) > 24 else Example(text, (NONE,), False, self.site, "compound")
+
     def named(self) -> Example | None:
         rng = self.rng
         for pattern_re, by_intent in rng.sample(self.p.by_name, len(self.p.by_name)):
@@ -354,6 +385,10 @@ class HomeCorpus:
                 ex = self.questions()
             elif r < 0.24:  # appliances asked for by what they make ("brew me a coffee")
                 ex = self.named()
+            elif r < 0.27 and jobs:
+                ex = self.compound(jobs, weights)
+            elif r < 0.29:
+                ex = self.followup()
             elif jobs:
                 intent, section = rng.choices(jobs, weights)[0]
                 ex = self.example(intent, section, rng.choice(self.p.intents[intent][section]))
