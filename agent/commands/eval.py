@@ -194,7 +194,6 @@ def score_case(case: Case, config: Config, understander: Understander, default_a
         for n in range(max(len(got), len(turn.commands))):
             if n >= len(turn.commands):
                 problems.append(f"unexpected {got[n].name} {sorted(got[n].targets)}")
-                wrong += 1
             elif n >= len(got):
                 problems.append(f"missing {turn.commands[n].intent}")
             else:
@@ -202,7 +201,16 @@ def score_case(case: Case, config: Config, understander: Understander, default_a
                 if diff:
                     several = len(got) > 1 or len(turn.commands) > 1
                     problems.append((f"command {n + 1}: " if several else "") + "; ".join(diff))
-                    wrong += 1
+        # a wrong action is a command given that was not asked for at all; one asked for but
+        # given after a part that was not understood ("pop the telly on and kill the light":
+        # only the light) is a miss, not a wrong action
+        unused = list(turn.commands)
+        for command in got:
+            same = next((w for w in unused if not matches(command, w)), None)
+            if same is None:
+                wrong += 1
+            else:
+                unused.remove(same)
         if problems:
             why = f" [{reading.reason}]" if reading.reason else ""
             why += "".join(f" [not understood {w!r}: {r}]" for w, r in reading.unknown)
