@@ -2,12 +2,19 @@
 time a two-command utterance on a 200-device home.
 
     .venv/bin/python benchmarks/conversations.py [--misses] [--ha ../shared/datasets/ha-intents-en]
+    .venv/bin/python benchmarks/conversations.py --model [--adapter PATH]   # + the trained model
 
 Prints, per config (demo home, vehicle): cases exactly right (every command's intent,
 targets and slots, every turn of a conversation) and *wrong actions* (commands given that
 were not expected). Then the parse latency (templates, the path the daemon takes) of
 two-command utterances on benchmarks/ha_home.yaml grown to 200 devices, and, with --ha, the
 Home Assistant intent tests read through the same conversation reader (first command).
+
+With --model, the development sets are read twice, by the templates alone and by the
+templates then the trained model (understanding.slm on, threads 1), and a third set is
+added: benchmarks/conversations_model.yaml, compound commands and follow-ups whose parts
+only the model reads. The model never sees the conversation: the reader splits compound
+utterances and resolves "it" and "too" itself, and asks the model about one part at a time.
 """
 
 from __future__ import annotations
@@ -38,11 +45,27 @@ TWO = (
 )
 
 
-def dev_set(show: bool) -> tuple[int, int, int]:
+MODEL_SET = ("config/demo.yaml", "benchmarks/conversations_model.yaml")
+
+
+def with_model(config, adapter: str | None):
+    """The config with the small model on (the shipped adapter, or ``adapter``)."""
+    import dataclasses
+    slm = dataclasses.replace(config.understanding.slm, enabled=True, threads=1,
+                              **({"adapter": adapter} if adapter else {}))
+    return dataclasses.replace(config, understanding=dataclasses.replace(config.understanding, slm=slm))
+
+
+def dev_set(show: bool, sets=SETS, model: bool = False, adapter: str | None = None) -> tuple[int, int, int]:
     total = right = wrong = 0
-    for config_path, cases_path in SETS:
+    for config_path, cases_path in sets:
         config = load_config(HERE.parent / config_path)
-        engine = TemplateEngine(config)
+        if model:
+            from agent.understand import build_understander
+            config = with_model(config, adapter)
+            engine = build_understander(config)
+        else:
+            engine = TemplateEngine(config)
         cases, area = read_cases(HERE.parent / cases_path)
         check_cases(cases, area, config, set(engine.intents.intents), Path(cases_path))
         ok = bad = 0
@@ -120,10 +143,17 @@ def main() -> int:
     ap.add_argument("--misses", action="store_true", help="print every miss")
     ap.add_argument("--size", type=int, default=200, help="devices in the latency home")
     ap.add_argument("--ha", type=Path, default=None, help="ha-intents-en folder (optional)")
+    ap.add_argument("--model", action="store_true", help="also read the sets with the trained model on")
+    ap.add_argument("--adapter", default=None, help="a LoRA adapter other than the shipped one (with --model)")
     args = ap.parse_args()
     sys.path.insert(0, str(HERE))
-    total, right, wrong = dev_set(args.misses)
-    print(f"development set: {right}/{total} exact ({100 * right / total:.1f}%), {wrong} wrong action(s)")
+    sets = SETS + ((MODEL_SET,) if args.model else ())
+    total, right, wrong = dev_set(args.misses, sets)
+    print(f"development set, templates alone: {right}/{total} exact ({100 * right / total:.1f}%), {wrong} wrong action(s)")
+    if args.model:
+        total, right, wrong = dev_set(args.misses, sets, model=True, adapter=args.adapter)
+        print(f"development set, templates + trained model: {right}/{total} exact ({100 * right / total:.1f}%), "
+              f"{wrong} wrong action(s)")
     latency(args.size)
     if args.ha is not None:
         ha(args.ha)
