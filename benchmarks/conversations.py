@@ -61,7 +61,7 @@ def dev_set(show: bool, sets=SETS, model: bool = False, adapter: str | None = No
     for config_path, cases_path in sets:
         config = load_config(HERE.parent / config_path)
         if model:
-            from agent.understand import build_understander
+            from agent.engine import build_understander
             config = with_model(config, adapter)
             engine = build_understander(config)
         else:
