@@ -29,16 +29,16 @@ from paho.mqtt.client import topic_matches_sub
 
 from .actions import Plan
 from .config import Config
+from .dispatch import Dispatcher
+from .engine import Engine
 from .errors import AgentError, InputRejected
 from .events import OFFLINE, ONLINE, EventSink, Topics, new_id
 from .latency import Timing, wall_clock
 from .messages import Transcript
-from .dispatch import Dispatcher
-from .engine import Engine
 from .mqtt import MqttClient
-from .dialogue import Reading
 from .safety import REACTION, Confirmations, Pending, answer_word
 from .session import plan_in_order
+from .understanding.dialogue import Reading
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """What a config becomes: the understander (templates, then the model), the action planner,
 the state store and the dialogue, built together and swapped whole on a reload.
 
-This module sits above the stages it builds (:mod:`agent.understand`, :mod:`agent.slm`,
+This module sits above the stages it builds (:mod:`agent.understanding.template_engine`, :mod:`agent.slm`,
 :mod:`agent.actions`, :mod:`agent.state`): they do not import it.
 """
 
@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from .actions import ActionPlanner
 from .config import Config
-from .dialogue import Dialogue
 from .state import StateStore
-from .understand import TemplateEngine, Understander
+from .understanding import Dialogue, TemplateEngine, Understander
 
 
 def build_understander(config: Config) -> Understander:

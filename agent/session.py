@@ -13,10 +13,9 @@ from typing import Any, Hashable, Sequence
 
 from .actions import ActionPlanner, Plan
 from .config import Config
-from .dialogue import Dialogue, Reading
 from .messages import Intent
 from .state import StateStore
-from .understand import Understander
+from .understanding import Dialogue, Reading, Understander
 
 
 def plan_in_order(planner: ActionPlanner, state: StateStore, commands: Sequence[Intent], now: float, *,

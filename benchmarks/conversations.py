@@ -31,8 +31,8 @@ sys.path.insert(0, str(HERE.parent))
 
 from agent.commands.eval import check_cases, read_cases, score_case  # noqa: E402
 from agent.config import load_config  # noqa: E402
-from agent.dialogue import Dialogue  # noqa: E402
-from agent.understand import TemplateEngine  # noqa: E402
+from agent.understanding.dialogue import Dialogue  # noqa: E402
+from agent.understanding.template_engine import TemplateEngine  # noqa: E402
 
 SETS = (("config/demo.yaml", "benchmarks/conversations_home.yaml"),
         ("config/vehicle.yaml", "benchmarks/conversations_vehicle.yaml"))

@@ -36,7 +36,7 @@ from agent.config import MqttConfig, load_config  # noqa: E402
 from agent.engine import Engine  # noqa: E402
 from agent.discovery.catalog import Catalog  # noqa: E402
 from agent.discovery.collect import collect  # noqa: E402
-from agent.understand import TemplateEngine  # noqa: E402
+from agent.understanding.template_engine import TemplateEngine  # noqa: E402
 from tests.support import discovery_home as home  # noqa: E402
 from tests.support.broker import Broker, Recorder, agent_command  # noqa: E402
 

@@ -24,7 +24,7 @@ sys.path.insert(0, str(HERE.parent))
 import yaml  # noqa: E402
 
 from agent.config import load_config, parse_config  # noqa: E402
-from agent.understand import TemplateEngine  # noqa: E402
+from agent.understanding.template_engine import TemplateEngine  # noqa: E402
 from agent.yamlsrc import load_yaml  # noqa: E402
 
 IN_SCOPE = {

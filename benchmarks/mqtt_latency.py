@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from agent.actions import ActionPlanner  # noqa: E402
 from agent.config import load_config  # noqa: E402
-from agent.understand import TemplateEngine  # noqa: E402
+from agent.understanding.template_engine import TemplateEngine  # noqa: E402
 from tests.support.agent_proc import AgentProc  # noqa: E402
 from tests.support.broker import Broker, Recorder, wait_for  # noqa: E402
 

@@ -39,7 +39,7 @@ from agent.config import load_config  # noqa: E402
 from agent.messages import Intent  # noqa: E402
 from agent.normalize import tokens  # noqa: E402
 from agent.slm.router import Router  # noqa: E402
-from agent.understand import TemplateEngine  # noqa: E402
+from agent.understanding.template_engine import TemplateEngine  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "slurp-iot-dev" / "devel_iot.jsonl"
 LIGHTS = {"iot_hue_lighton": "turn_on", "iot_hue_lightoff": "turn_off",

@@ -103,7 +103,7 @@ def home():
     from agent.actions import ActionPlanner
     from agent.config import load_config
     from agent.state import StateStore
-    from agent.understand import TemplateEngine
+    from agent.understanding.template_engine import TemplateEngine
     from agent.voice.replies import Replier
     config = load_config(ROOT / "config" / "demo.yaml")
     engine = TemplateEngine(config)

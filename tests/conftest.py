@@ -29,7 +29,7 @@ def demo_config():
 
 @pytest.fixture(scope="session")
 def demo_engine(demo_config):
-    from agent.understand import TemplateEngine
+    from agent.understanding.template_engine import TemplateEngine
     return TemplateEngine(demo_config)
 
 

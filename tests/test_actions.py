@@ -13,7 +13,7 @@ from agent.errors import ConfigError
 from agent.messages import Intent
 from agent.payloads import convert
 from agent.state import StateStore
-from agent.understand import TemplateEngine
+from agent.understanding.template_engine import TemplateEngine
 from tests.support.mqtt_home import DEVICES, write_home
 
 

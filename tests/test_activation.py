@@ -251,7 +251,7 @@ class WordsRecogniser:
 def early(words: str):
     from agent.audio.listener import build_completion
     from agent.config import load_config
-    from agent.understand import TemplateEngine
+    from agent.understanding.template_engine import TemplateEngine
     from tests.support.speech import ROOT
     signal = np.concatenate([quiet(1), speech(1.0), quiet(1.5)])
     events = []

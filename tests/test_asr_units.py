@@ -20,8 +20,8 @@ from agent.asr.settings import read_asr
 from agent.config import load_config, parse_config
 from agent.errors import ConfigError, ModelMissing
 from agent.models import KNOWN, KnownModel, download, resolve, verify
-from agent.rhino import import_context
-from agent.understand import TemplateEngine
+from agent.understanding.rhino import import_context
+from agent.understanding.template_engine import TemplateEngine
 from agent.yamlsrc import load_yaml
 
 ROOT = Path(__file__).resolve().parents[1]

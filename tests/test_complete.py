@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from agent.complete import Completion
 from agent.config import load_config, parse_config
-from agent.understand import TemplateEngine
+from agent.understanding.complete import Completion
+from agent.understanding.template_engine import TemplateEngine
 from agent.yamlsrc import load_yaml
 
 from tests.support.speech import ROOT

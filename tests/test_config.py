@@ -9,7 +9,7 @@ import pytest
 
 from agent.config import load_config
 from agent.errors import EX_CONFIG, ConfigError
-from agent.intents import load_intents
+from agent.understanding.intents import load_intents
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from agent.compound import join, pieces
-from agent.conversation import Memory, Turn
 from agent.messages import Intent
 from agent.session import Session
-from agent.undo import undo
+from agent.understanding.compound import join, pieces
+from agent.understanding.conversation import Memory, Turn
+from agent.understanding.undo import undo
 
 
 @pytest.fixture()
@@ -143,7 +143,7 @@ def test_undo_refuses_what_it_did_not_know(session):
 
 def test_undo_groups_devices_that_go_back_the_same_way(demo_config):
     turn = Turn((Intent("t", "turn_off", ("light.kitchen", "light.counter")),), 0.0, {})
-    from agent.conversation import Change
+    from agent.understanding.conversation import Change
     turn = Turn(turn.commands, 0.0, {"light.kitchen": Change({"state": "on"}, ("state",)),
                                      "light.counter": Change({"state": "on"}, ("state",))})
     devices = {d.id: d for d in demo_config.devices}
@@ -153,7 +153,7 @@ def test_undo_groups_devices_that_go_back_the_same_way(demo_config):
 
 def test_vehicle_follow_ups(root):
     from agent.config import load_config
-    from agent.understand import TemplateEngine
+    from agent.understanding.template_engine import TemplateEngine
     config = load_config(root / "config" / "vehicle.yaml")
     s = Session(config, TemplateEngine(config))
     assert said(s, "open the driver window", 1)[0] == [("open", ("window.driver",), {})]

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from agent.config import parse_config
-from agent.discovery import homeassistant as ha
-from agent.discovery import tasmota, zigbee2mqtt
+from agent.discovery import homeassistant as ha, tasmota, zigbee2mqtt
 from agent.discovery.areas import guess_area
 from agent.discovery.catalog import Catalog
 from agent.discovery.merge import merge, overlay
@@ -224,8 +223,8 @@ def test_import_of_the_flat_gives_a_config_check_accepts():
     areas = {a.id: a.name for a in cfg.areas}
     assert areas["kitchen"] == "Kitchen" and areas["office"] == "Office" and areas["den"] == "Den"
     from agent.commands.check import runtime_problems
-    from agent.intents import load_intents
-    from agent.understand import TemplateEngine
+    from agent.understanding.intents import load_intents
+    from agent.understanding.template_engine import TemplateEngine
     intents = load_intents(cfg.intents)
     assert runtime_problems(cfg, intents, TemplateEngine(cfg, intents)) == []
 

@@ -14,7 +14,7 @@ from agent.actions import ActionPlanner
 from agent.config import load_config
 from agent.messages import Intent
 from agent.state import StateStore
-from agent.understand import TemplateEngine
+from agent.understanding.template_engine import TemplateEngine
 from tests.support import discovery_home as home
 from tests.support.broker import agent_command
 

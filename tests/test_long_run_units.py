@@ -16,7 +16,7 @@ from agent.events import EventSink, Topics
 from agent.messages import Action
 from agent.mqtt import backoff
 from agent.state import StateStore
-from agent.understand import TemplateEngine
+from agent.understanding.template_engine import TemplateEngine
 from tests.support.mqtt_home import DEVICES, ROOT, write_home
 
 

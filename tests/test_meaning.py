@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from agent.config import load_config
-from agent.understand import TemplateEngine
+from agent.understanding.template_engine import TemplateEngine
 
 ROOT = Path(__file__).resolve().parents[1]
 ALL_LIGHTS = ["light.kitchen_spots", "light.island", "light.lounge_ceiling", "light.floor_lamp",

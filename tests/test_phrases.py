@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from agent.config import load_config
-from agent.understand import TemplateEngine
+from agent.understanding.template_engine import TemplateEngine
 
 ROOT = Path(__file__).resolve().parents[1]
 HOME = ROOT / "tests" / "data" / "newuser_home.yaml"

@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 
 from agent.config import load_config
+from agent.engine import build_understander
 from agent.errors import ConfigError, ModelMissing
 from agent.slm.decode import Decoded
 from agent.slm.engine import SlmEngine, read_options
 from agent.slm.grammar import NONE
 from agent.slm.models import find_gguf
-from agent.engine import build_understander
-from agent.understand import TemplateEngine
+from agent.understanding.template_engine import TemplateEngine
 
 ROOT = Path(__file__).resolve().parents[1]
 SLURP_HOME = ROOT / "benchmarks" / "slurp_home.yaml"

@@ -1,6 +1,6 @@
 import pytest
 
-from agent.templates import (Alt, FirstSets, Seq, Slot, TemplateSyntaxError, Word, expand_rules,
+from agent.understanding.templates import (Alt, FirstSets, Seq, Slot, TemplateSyntaxError, Word, expand_rules,
                              match, parse_template, required_words)
 
 

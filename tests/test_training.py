@@ -18,7 +18,7 @@ from agent.config import load_config
 from agent.slm.grammar import NONE, OutputGrammar
 from agent.training.corpus import HomeCorpus, Phrases, build, digest, own_home
 from agent.training.homes import HomeMaker
-from agent.understand import TemplateEngine
+from agent.understanding.template_engine import TemplateEngine
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = next((p / "shared" / "datasets" for p in (ROOT.parent, ROOT.parent.parent)

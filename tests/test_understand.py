@@ -64,7 +64,7 @@ def test_speaker_area_decides_what_the_lights_are(demo_engine):
 def test_here_without_a_known_room_asks_instead_of_acting_everywhere(demo_config):
     from dataclasses import replace
 
-    from agent.understand import TemplateEngine
+    from agent.understanding.template_engine import TemplateEngine
     nowhere = TemplateEngine(replace(demo_config, area=None))
     for text in ["turn on the lights in here", "turn off the light in this room", "it's too dark in here"]:
         got = nowhere.understand(text)
@@ -127,7 +127,7 @@ def test_the_agents_own_name_is_only_the_address(demo_config):
     from dataclasses import replace
 
     from agent.errors import ConfigError
-    from agent.understand import TemplateEngine
+    from agent.understanding.template_engine import TemplateEngine
     named = TemplateEngine(replace(demo_config, understanding=replace(
         demo_config.understanding, names=("jarvis", "Hey Computer"))))
     for text in ["jarvis turn off the bedroom lamp", "turn off the bedroom lamp, jarvis",

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from agent.config import load_config
-from agent.understand import TemplateEngine
+from agent.understanding.template_engine import TemplateEngine
 
 ROOT = Path(__file__).resolve().parents[1]
 

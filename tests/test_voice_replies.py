@@ -9,8 +9,8 @@ import pytest
 
 from agent.actions import ActionPlanner
 from agent.errors import ConfigError
-from agent.intents import load_intents
 from agent.state import StateStore
+from agent.understanding.intents import load_intents
 from agent.voice.replies import Replier, ReplyBook
 
 
@@ -126,7 +126,7 @@ def test_users_override_replies_per_intent_and_mistakes_are_named(tmp_path, demo
     intents = load_intents([root / "intents" / "home.yaml", mine])
     replier = Replier(demo_config, intents, acknowledge="speech")
     planner = ActionPlanner(demo_config, None, intents)
-    from agent.understand import TemplateEngine
+    from agent.understanding.template_engine import TemplateEngine
     engine = TemplateEngine(demo_config, intents)
     assert replier.for_plan(planner.plan_full(engine.understand("turn on the kitchen light"))).text \
         == "Lighting up the kitchen light!"

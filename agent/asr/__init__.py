@@ -86,7 +86,7 @@ def template_engine(config: Config, engine=None):
     """The sentence-template engine inside ``engine`` (a router with a small-model fallback
     has one as ``templates``), or a new one. The recogniser is biased to, and corrected
     against, the templates only: a model's guess never decides what was heard."""
-    from ..understand import TemplateEngine
+    from ..understanding.template_engine import TemplateEngine
     if isinstance(engine, TemplateEngine):
         return engine
     inner = getattr(engine, "templates", None)

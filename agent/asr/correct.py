@@ -26,10 +26,10 @@ import numpy as np
 from rapidfuzz import fuzz
 
 from .. import vocab
-from ..intents import IntentSet
 from ..normalize import is_number, to_number, tokens
-from ..registry import Registry
-from ..templates import Alt, Node, Seq, Slot, Word
+from ..understanding.intents import IntentSet
+from ..understanding.registry import Registry
+from ..understanding.templates import Alt, Node, Seq, Slot, Word
 
 INF = 1e9
 DEL = 1.0

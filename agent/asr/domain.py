@@ -16,10 +16,10 @@ from __future__ import annotations
 import math
 from typing import Iterable
 
-from ..intents import IntentSet, expand
 from ..normalize import FILLERS, is_number
-from ..registry import Registry
-from ..templates import Alt, Node, Seq, Slot, Word, slot_refs
+from ..understanding.intents import IntentSet, expand
+from ..understanding.registry import Registry
+from ..understanding.templates import Alt, Node, Seq, Slot, Word, slot_refs
 from ..vocab import DURATION_UNITS
 
 _ONES = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "

@@ -13,7 +13,7 @@ Events go to ``emit(kind, data)``:
 
 Intent-aware endpointing: after ``complete_pause_ms`` of quiet the listener looks at what
 has been heard (Vosk's partial result, or a Whisper pass over the audio so far) and asks
-:class:`~agent.complete.Completion` whether it is a finished command nothing could add
+:class:`~agent.understanding.complete.Completion` whether it is a finished command nothing could add
 to. If so the utterance ends there (``reason: complete``) and a Whisper transcript is
 reused as the final one; if not, the look is thrown away and the listener waits for the
 normal trailing silence (``heard`` then says why in ``waited``).
@@ -65,7 +65,7 @@ class Listener:
         self.asr = asr
         self.endpointer = endpointer if endpointer is not None else Endpointer(vad)
         self.completion = completion
-        """:class:`~agent.complete.Completion`, or None: always wait the full trailing silence."""
+        """:class:`~agent.understanding.complete.Completion`, or None: always wait the full trailing silence."""
         self.emit = emit or (lambda kind, data: None)
         self.gate = gate or Gate("always")
         self.gate.on_state = lambda state, why: self.emit("state", {"state": state, "why": why})
@@ -291,7 +291,7 @@ def build_completion(templates, vad: VadSettings):
     """The finished-command check intent-aware endpointing uses (None when it is off)."""
     if not vad.complete_pause_ms:
         return None
-    from ..complete import Completion
+    from ..understanding.complete import Completion
     return Completion(templates)
 
 

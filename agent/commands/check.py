@@ -9,11 +9,11 @@ from pathlib import Path
 from ..actions import ActionPlanner
 from ..config import Config
 from ..errors import AgentError, ConfigError
-from ..intents import IntentSet, load_intents
 from ..mqtt import read_password
 from ..service import read_service_config
 from ..state import StateStore
-from ..understand import TemplateEngine
+from ..understanding.intents import IntentSet, load_intents
+from ..understanding.template_engine import TemplateEngine
 from ._common import add_config_arg, config_from
 
 

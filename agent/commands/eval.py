@@ -35,11 +35,11 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Config, Reader, suggest
+from ..engine import build_understander
 from ..errors import ConfigError
 from ..messages import Intent
 from ..session import Session
-from ..engine import build_understander
-from ..understand import Understander
+from ..understanding import Understander
 from ..yamlsrc import load_yaml
 from ._common import add_config_arg, config_from
 

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..rhino import dump, import_context
+from ..understanding.rhino import dump, import_context
 
 
 def register(sub: argparse._SubParsersAction) -> None:

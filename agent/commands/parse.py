@@ -6,10 +6,10 @@ import argparse
 import sys
 import time
 
+from ..engine import build_understander
 from ..errors import AgentError, InputRejected
 from ..messages import Intent
-from ..dialogue import Reading
-from ..engine import build_understander
+from ..understanding.dialogue import Reading
 from ._common import add_config_arg, config_from, emit, stdin_lines
 
 

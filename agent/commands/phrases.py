@@ -7,8 +7,8 @@ import json
 
 from ..config import suggest
 from ..errors import ConfigError
-from ..phrases import examples
-from ..understand import TemplateEngine
+from ..understanding.phrases import examples
+from ..understanding.template_engine import TemplateEngine
 from ._common import add_config_arg, config_from
 
 

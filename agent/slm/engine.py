@@ -22,8 +22,8 @@ from ..config import Config
 from ..errors import AgentError, ConfigError
 from ..messages import Intent
 from ..normalize import is_number, tokens
-from ..resolve import kind_matches, resolve, says_here
-from ..understand import TemplateEngine, check_text
+from ..understanding.resolve import kind_matches, resolve, says_here
+from ..understanding import TemplateEngine, check_text
 from .backend import LlamaBackend, rss_mb
 from .decode import Decoded, Decoder, SlmTimeout, confidence
 from .grammar import NONE, OutputGrammar

@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import vocab
-from ..intents import IntentSet, IntentSpec, Sentence
-from ..registry import DeviceRef, Registry
-from ..resolve import TARGET_SLOTS, kind_matches, needs_targets, supports
-from ..templates import Node, Slot, required, slot_refs
+from ..understanding.intents import IntentSet, IntentSpec, Sentence
+from ..understanding.registry import DeviceRef, Registry
+from ..understanding.resolve import TARGET_SLOTS, kind_matches, needs_targets, supports
+from ..understanding.templates import Node, Slot, required, slot_refs
 
 NONE = "none"
 """The answer for anything that is not a command for this home."""

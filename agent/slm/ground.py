@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from .. import vocab
 from ..devices import READ_ONLY
 from ..normalize import tokens
-from ..registry import Registry
-from ..resolve import kind_matches
+from ..understanding.registry import Registry
+from ..understanding.resolve import kind_matches
 from .grammar import Narrowed, OutputGrammar
 from .prior import IntentPrior, placeholder
 

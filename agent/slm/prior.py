@@ -14,9 +14,9 @@ import math
 import random
 from collections import Counter
 
-from ..intents import IntentSet
+from ..understanding.intents import IntentSet
 from ..normalize import tokens
-from ..templates import Slot
+from ..understanding.templates import Slot
 from .prompt import expand_random
 
 SAMPLES = 300

@@ -21,9 +21,9 @@ from typing import Any, Sequence
 from .. import vocab
 from ..config import Device
 from ..normalize import tokens as norm_tokens
-from ..resolve import kind_matches, resolve
-from ..templates import Alt, Node, Seq, Slot, Word
-from ..understand import TemplateEngine
+from ..understanding.resolve import kind_matches, resolve
+from ..understanding.templates import Alt, Node, Seq, Slot, Word
+from ..understanding.template_engine import TemplateEngine
 from .grammar import NONE, OutputGrammar
 
 OUT_OF_SCOPE = (

@@ -10,8 +10,8 @@ from __future__ import annotations
 from ..config import Config
 from ..messages import Intent
 from ..normalize import is_number
-from ..resolve import HERE_UNKNOWN
-from ..understand import TemplateEngine
+from ..understanding.resolve import HERE_UNKNOWN
+from ..understanding.template_engine import TemplateEngine
 from .engine import SlmEngine
 
 SURE = 0.9

@@ -27,13 +27,13 @@ import yaml
 
 from .. import vocab
 from ..config import Config, parse_config
-from ..intents import IntentSet, load_intents
+from ..understanding.intents import IntentSet, load_intents
 from ..normalize import tokens
-from ..registry import Registry
-from ..resolve import kind_matches
+from ..understanding.registry import Registry
+from ..understanding.resolve import kind_matches
 from ..slm.grammar import NONE, IntentForm, OutputGrammar
-from ..templates import Alt, Node, RuleRef, Seq, Slot, Word, parse_template
-from ..understand import TemplateEngine
+from ..understanding.templates import Alt, Node, RuleRef, Seq, Slot, Word, parse_template
+from ..understanding.template_engine import TemplateEngine
 from .homes import ROOT, HomeMaker
 
 PHRASES = ROOT / "training" / "phrases.yaml"

@@ -21,7 +21,7 @@ from ..config import Config
 
 def replier_for(config: Config, intents: Any = None):
     """A :class:`~.replies.Replier` for ``config`` (its intent files loaded when not given)."""
-    from ..intents import load_intents
+    from ..understanding.intents import load_intents
     from .replies import Replier
     from .settings import read_voice
     return Replier(config, intents if intents is not None else load_intents(config.intents),

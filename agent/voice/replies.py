@@ -21,9 +21,9 @@ from typing import Any, Iterable
 
 from ..config import Config, Device, suggest
 from ..errors import ConfigError
-from ..intents import BUILTIN_SLOTS, IntentSet
 from ..safety import answer_word
-from ..templates import slot_refs
+from ..understanding.intents import BUILTIN_SLOTS, IntentSet
+from ..understanding.templates import slot_refs
 from . import phrases
 
 KEYS = {
@@ -92,10 +92,10 @@ DEFAULTS = {
 
 _REFUSED = re.compile(r"^(?P<name>.+) accepts (?P<what>\w+) (?P<low>-?[\d.]*)-(?P<high>-?[\d.]*)"
                       r"(?: (?P<unit>[CF]))?, not (?P<said>.+)$")
-"""The resolver's reason for a value outside ``min``/``max`` (agent/resolve.py)."""
+"""The resolver's reason for a value outside ``min``/``max`` (agent/understanding/resolve.py)."""
 
 _WHICH = re.compile(r"^which one(?:\? name the device \((?P<a>[^)]*)\)|: (?P<b>.*)\?)$")
-"""The understander's clarifying reasons (agent/bare.py, agent/followup.py): the device names."""
+"""The understander's clarifying reasons (agent/understanding/bare_verb.py, agent/understanding/followup.py): the device names."""
 _WHICH_ROOM = ("which room?", "'here' is not known")
 
 _TYPE_WORDS = {"cabin_light": "light", "binary_sensor": "sensor", "media_player": "media player",
@@ -185,7 +185,7 @@ class Replier:
         return tuple(dict.fromkeys(out))
 
     def rebuilt(self, config: Config, intents: IntentSet | None = None) -> "Replier":
-        from ..intents import load_intents
+        from ..understanding.intents import load_intents
         return Replier(config, intents if intents is not None else load_intents(config.intents),
                        acknowledge=self.acknowledge)
 

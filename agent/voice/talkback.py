@@ -268,5 +268,5 @@ def _has_speaker() -> bool:
 
 
 def _load(config: Any):
-    from ..intents import load_intents
+    from ..understanding.intents import load_intents
     return load_intents(config.intents)

@@ -3,16 +3,16 @@ about the fan"), and the short phrases that only make sense after a command ("a 
 "less", "again", "stop", "no, the other one", "undo that").
 
 Pure: reads token sequences against the home's registry; what "the last command" is comes
-from :mod:`agent.conversation`. English, written for this project.
+from :mod:`agent.understanding.conversation`. English, written for this project.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from .config import Device
-from .messages import Intent
-from .normalize import tokens
+from ..config import Device
+from ..messages import Intent
+from ..normalize import tokens
 from .registry import DeviceRef, Registry
 from .resolve import resolve
 from .templates import FirstSets, Matcher, expand_rules, parse_template, prime

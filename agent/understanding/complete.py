@@ -35,12 +35,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterator
 
+from ..messages import Intent
 from .intents import Sentence
-from .messages import Intent
 from .registry import DeviceRef, PhraseIndex
 from .resolve import resolve
+from .template_engine import TemplateEngine
 from .templates import ANY, NUM, Alt, FirstSets, Node, Seq, Slot, Word, prime, slot_refs
-from .understand import TemplateEngine
 
 MAX_STATES = 200
 """Prefix readings followed per template; past this the answer is "wait" (undecided)."""
@@ -278,5 +278,5 @@ def _frozen(value: Any) -> Any:
 
 
 def _is_num(token: str) -> bool:
-    from .normalize import is_number
+    from ..normalize import is_number
     return is_number(token)

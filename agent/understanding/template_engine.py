@@ -1,5 +1,6 @@
-"""Where text becomes an intent: sentence templates (the small model, :mod:`agent.slm`, reads
-what they miss; :func:`agent.engine.build_understander` puts the two together).
+"""Sentence templates read against the home: the deterministic understander (the small
+model, :mod:`agent.slm`, reads what they miss; :func:`agent.engine.build_understander`
+puts the two together).
 
 :class:`TemplateEngine` is deterministic and fast: pre-filter sentences by the words
 they require, match, resolve each reading against the home, keep the best. An exact
@@ -9,20 +10,18 @@ pass runs first; a fuzzy pass (misheard names) only when nothing matched exactly
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
 
-from .config import Config
-from .errors import ConfigError, InputRejected
+from ..config import Config
+from ..errors import ConfigError
+from ..messages import Intent
+from ..normalize import FILLERS, is_number, tokens
+from .bare_verb import Activity, BareReading, settle
 from .intents import IntentSet, load_intents
-from .messages import Intent
-from .normalize import FILLERS, is_number, tokens
 from .registry import DeviceRef, Registry
-from .bare import Activity, BareReading, settle
 from .resolve import TARGET_SLOTS, needs_targets, resolve
+from .stage import check_text
 from .templates import NUM, Alt, FirstSets, Matcher, Seq, Word, prime
 
-MAX_TEXT = 1000
-"""Longest utterance accepted, in characters (nobody speaks a 1,000-character command)."""
 MAX_READINGS = 64
 """Readings tried per sentence template before moving on."""
 
@@ -39,24 +38,6 @@ class Parse:
     intent: Intent
     span: tuple[int, int] | None = None
     """Token span of the words naming the target (device, area, kind, a pronoun...); None if none."""
-
-
-class Understander(Protocol):
-    """One stage: text in, intent out."""
-
-    def understand(self, text: str, *, area: str | None = None) -> Intent: ...
-
-
-def check_text(text: str) -> str:
-    """Reject input that cannot be an utterance; say why."""
-    if len(text) > MAX_TEXT:
-        raise InputRejected(f"line of {len(text)} characters is longer than {MAX_TEXT}; "
-                            "send one command per line")
-    bad = sum(1 for ch in text if (ord(ch) < 32 and ch not in "\t") or ch == "\ufffd")
-    if bad:
-        raise InputRejected(f"line holds {bad} control or undecodable character(s); "
-                            "send UTF-8 text, one command per line")
-    return text.strip()
 
 
 class TemplateEngine:

@@ -35,12 +35,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .config import Reader, suggest
-from .devices import TYPES
-from .errors import ConfigError
+from ..config import Reader, suggest
+from ..devices import TYPES
+from ..errors import ConfigError
 from .templates import (Alt, Node, Seq, TemplateSyntaxError, Word, expand_rules, min_length,
                         parse_template, required_words, slot_refs)
-from .yamlsrc import load_yaml
+from ..yamlsrc import load_yaml
 
 BUILTIN_SLOTS = ("integer", "number", "percentage", "temperature", "color", "duration", "device",
                  "area", "floor", "kind", "state", "measure", "temperature_unit", "name", "source")

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Iterator, Protocol, Union
 
-from .normalize import tokens as norm_tokens
+from ..normalize import tokens as norm_tokens
 
 
 class TemplateSyntaxError(ValueError):
@@ -332,7 +332,7 @@ class Matcher:
 
 
 def _is_num(token: str) -> bool:
-    from .normalize import is_number
+    from ..normalize import is_number
     return is_number(token)
 
 

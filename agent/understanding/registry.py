@@ -13,10 +13,10 @@ from typing import Any, Iterable
 
 from rapidfuzz import fuzz, process
 
-from . import vocab
-from .config import Area, Config, Device, Floor
+from .. import vocab
+from ..config import Area, Config, Device, Floor
+from ..normalize import is_number, to_number, tokens
 from .intents import IntentSet
-from .normalize import is_number, to_number, tokens
 from .templates import SlotMatcher
 
 

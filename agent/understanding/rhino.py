@@ -25,8 +25,8 @@ from typing import Any
 
 import yaml
 
-from .errors import ConfigError
-from .yamlsrc import load_yaml
+from ..errors import ConfigError
+from ..yamlsrc import load_yaml
 
 _TOKEN = re.compile(r"\[[^\[\]()]*\]|\([^\[\]()]*\)|\$[A-Za-z0-9_.]+:[A-Za-z0-9_]+|@[A-Za-z0-9_]+|[^\s\[\]()$@]+")
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .config import Device
-from .devices import TYPES
-from .normalize import tokens
+from ..config import Device
+from ..devices import TYPES
+from ..normalize import tokens
 from .resolve import needs_targets
+from .template_engine import TemplateEngine
 from .templates import Alt, Node, Seq, Slot, Word
-from .understand import TemplateEngine
 
 NUMBERS = {"percentage": "50", "temperature": "21", "integer": "5", "number": "5"}
 """Example values for number slots."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Hashable
 
-from .messages import Intent
+from ..messages import Intent
 
 DEFAULT_WINDOW = 30.0
 """Seconds a command can be referred back to."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from .normalize import tokens
+from ..normalize import tokens
 
 JOINTS: tuple[tuple[str, ...], ...] = (
     ("and", "after", "that"), ("and", "then"), ("and", "also"), ("and", "now"), ("after", "that"),

@@ -1,6 +1,6 @@
 """From captured slots to devices: which devices a matched sentence means.
 
-Pure functions over the :class:`~agent.registry.Registry`. A resolution either
+Pure functions over the :class:`~agent.understanding.registry.Registry`. A resolution either
 returns targets and canonical slots or says, in words, why it cannot (so the
 matcher can try the next reading, and "not understood" can say why).
 """
@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import vocab
-from .config import Device
-from .devices import BUILTIN_INTENTS, TYPES
+from .. import vocab
+from ..config import Device
+from ..devices import BUILTIN_INTENTS, TYPES
 from .intents import IntentSpec
 from .registry import DeviceRef, Registry
 

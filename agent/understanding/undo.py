@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .config import Device
+from ..config import Device
+from ..messages import Intent
 from .conversation import Change, Turn
-from .messages import Intent
 
 NOT_UNDOABLE = frozenset({"media_next", "media_previous", "media_play", "media_pause", "activate_scene",
                           "stop", "toggle"})

@@ -3,7 +3,7 @@
 :class:`Dialogue` sits on top of an understander (templates, or templates then the model):
 
 1. a phrase that only refers back ("undo that", "a bit more", "again", "no, the other one",
-   "stop") is read against the site's last turn (:mod:`agent.conversation`);
+   "stop") is read against the site's last turn (:mod:`agent.understanding.conversation`);
 2. the whole utterance, by the templates, exactly; "it"/"them" mean the last turn's devices,
    and a sentence naming no device ("brighter") acts on them when they are of its kind;
 3. a follow-up naming only a target ("and the kitchen too") repeats the last command there;
@@ -20,17 +20,24 @@ understood (:attr:`Reading.unknown`): nothing is dropped silently.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Hashable
+from typing import Any, Hashable, Protocol, Sequence
 
-from .actions import Plan
+from ..messages import Intent
 from .compound import join, pieces
 from .conversation import DEFAULT_WINDOW, Change, Memory, Turn
 from .followup import OPPOSITE, Fragments, others, phrase_kind, ref_of, refers_back, strip_too
-from .messages import Intent
 from .registry import DeviceRef
 from .resolve import resolve
+from .stage import Understander, check_text
+from .template_engine import Parse, TemplateEngine
 from .undo import undo
-from .understand import Parse, TemplateEngine, Understander, check_text
+
+class Planned(Protocol):
+    """What remembering a turn needs of each command's plan (:class:`agent.actions.Plan`)."""
+
+    effects: dict[str, dict[str, Any]]
+    """device id -> the state the command sets on it."""
+
 
 MAX_PARTS = 6
 """More pieces than this are not tried as a compound (nobody says seven commands at once)."""
@@ -264,7 +271,7 @@ class Dialogue:
         return commands, ""
 
     # ------------------------------------------------------------------ remembering
-    def remember(self, reading: Reading, plans: list[Plan], before: dict[str, dict[str, Any]],
+    def remember(self, reading: Reading, plans: Sequence[Planned], before: dict[str, dict[str, Any]],
                  *, area: str | None = None, site: Hashable = None, now: float = 0.0) -> None:
         """After acting: ``plans`` (one per command) and the state each device had before."""
         if not reading.commands:
