@@ -4,7 +4,7 @@ One asyncio loop owns everything. Inputs (stdin lines, ``<prefix>/<site>/text/in
 transcripts from the audio stage) all go through one queue (:meth:`Daemon.submit`) and
 are handled one utterance at a time, so actions leave in the order they were said. The
 understander runs on a single-thread executor; paho runs in its own thread
-(:mod:`agent.mqtt`); actions wait in the TTL-bounded outbox of :mod:`agent.dispatch`.
+(:mod:`agent.mqtt`); actions wait in the TTL-bounded outbox of :mod:`agent.acting.dispatch`.
 
 Hooks for the service layer (:class:`Hooks`): ``ready`` once the understander is built
 *and* the broker connected, ``status`` on every change, ``stopping`` on shutdown;
@@ -27,16 +27,16 @@ from typing import Any, Callable
 
 from paho.mqtt.client import topic_matches_sub
 
-from .actions import Plan
+from .acting.confirm import REACTION, Confirmations, Pending, answer_word
+from .acting.dispatch import Dispatcher
+from .acting.planner import Plan
 from .config import Config
-from .dispatch import Dispatcher
 from .engine import Engine
 from .errors import AgentError, InputRejected
 from .events import OFFLINE, ONLINE, EventSink, Topics, new_id
 from .latency import Timing, wall_clock
 from .messages import Transcript
 from .mqtt import MqttClient
-from .safety import REACTION, Confirmations, Pending, answer_word
 from .session import plan_in_order
 from .understanding.dialogue import Reading
 

@@ -1,15 +1,15 @@
 """What a config becomes: the understander (templates, then the model), the action planner,
 the state store and the dialogue, built together and swapped whole on a reload.
 
-This module sits above the stages it builds (:mod:`agent.understanding.template_engine`, :mod:`agent.slm`,
-:mod:`agent.actions`, :mod:`agent.state`): they do not import it.
+This module sits above the stages it builds (:mod:`agent.understanding`, :mod:`agent.slm`,
+:mod:`agent.acting`): they do not import it.
 """
 
 from __future__ import annotations
 
-from .actions import ActionPlanner
+from .acting.planner import ActionPlanner
+from .acting.state import StateStore
 from .config import Config
-from .state import StateStore
 from .understanding import Dialogue, TemplateEngine, Understander
 
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import Any, Hashable, Sequence
 
-from .actions import ActionPlanner, Plan
+from .acting.planner import ActionPlanner, Plan
+from .acting.state import StateStore
 from .config import Config
 from .messages import Intent
-from .state import StateStore
 from .understanding import Dialogue, Reading, Understander
 
 

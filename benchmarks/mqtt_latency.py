@@ -22,7 +22,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
-from agent.actions import ActionPlanner  # noqa: E402
+from agent.acting.planner import ActionPlanner  # noqa: E402
 from agent.config import load_config  # noqa: E402
 from agent.understanding.template_engine import TemplateEngine  # noqa: E402
 from tests.support.agent_proc import AgentProc  # noqa: E402

@@ -100,9 +100,9 @@ SHORT = ["unlock the front door", "turn on the bedroom lamp", "lock the front do
 
 
 def home():
-    from agent.actions import ActionPlanner
+    from agent.acting.planner import ActionPlanner
     from agent.config import load_config
-    from agent.state import StateStore
+    from agent.acting.state import StateStore
     from agent.understanding.template_engine import TemplateEngine
     from agent.voice.replies import Replier
     config = load_config(ROOT / "config" / "demo.yaml")

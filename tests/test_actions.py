@@ -7,12 +7,12 @@ import logging
 
 import pytest
 
-from agent.actions import ActionPlanner
+from agent.acting.planner import ActionPlanner
+from agent.acting.state import StateStore
 from agent.config import load_config
 from agent.errors import ConfigError
 from agent.messages import Intent
 from agent.payloads import convert
-from agent.state import StateStore
 from agent.understanding.template_engine import TemplateEngine
 from tests.support.mqtt_home import DEVICES, write_home
 
@@ -181,7 +181,7 @@ def test_malformed_state_is_ignored_with_a_log_line(home, payload, caplog):
     config, _ = home
     state = StateStore(config)
     state.feed("z2m/Desk Lamp", b'{"state":"ON","brightness":255}', 0.0)
-    with caplog.at_level(logging.WARNING, logger="agent.state"):
+    with caplog.at_level(logging.WARNING, logger="agent.acting.state"):
         assert state.feed("z2m/Desk Lamp", payload, 1.0) == []
     assert state.get("light.desk") == {"state": "on", "brightness": 100}  # unchanged
     assert state.ignored == 1
@@ -191,7 +191,7 @@ def test_malformed_state_is_ignored_with_a_log_line(home, payload, caplog):
 def test_bad_payload_log_lines_are_throttled_per_topic(home, caplog):
     config, _ = home
     state = StateStore(config)
-    with caplog.at_level(logging.WARNING, logger="agent.state"):
+    with caplog.at_level(logging.WARNING, logger="agent.acting.state"):
         for i in range(50):
             state.feed("z2m/Desk Lamp", b"garbage", float(i))
     assert caplog.text.count("ignored state message") == 1 and state.ignored == 50

@@ -10,7 +10,7 @@ import time
 import pytest
 import yaml
 
-from agent.safety import REACTION
+from agent.acting.confirm import REACTION
 from tests.support.agent_proc import ROOT, AgentProc
 from tests.support.broker import agent_command, wait_for
 from tests.support.mqtt_home import write_home

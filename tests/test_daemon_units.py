@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import random
 
+from agent.acting.confirm import Confirmations, Pending, answer_word
+from agent.acting.outbox import Outbox
+from agent.acting.rate_limit import RateLimiter
 from agent.messages import Action
 from agent.mqtt import backoff
-from agent.outbox import Outbox
-from agent.safety import Confirmations, Pending, RateLimiter, answer_word
 
 
 def act(n: int, device: str = "d") -> Action:

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from agent.actions import ActionPlanner
+from agent.acting.planner import ActionPlanner
+from agent.acting.state import StateStore
 from agent.config import load_config
 from agent.messages import Intent
-from agent.state import StateStore
 from agent.understanding.template_engine import TemplateEngine
 from tests.support import discovery_home as home
 from tests.support.broker import agent_command

@@ -13,9 +13,9 @@ import time
 import pytest
 
 import agent.daemon
+from agent.acting.confirm import REACTION
 from agent.config import load_config
 from agent.daemon import STOP_BUDGET, Daemon
-from agent.safety import REACTION
 from tests.support.agent_proc import ROOT, AgentProc
 from tests.support.broker import Recorder, wait_for
 from tests.support.mqtt_home import write_home

@@ -9,13 +9,13 @@ import textwrap
 
 import pytest
 
-from agent.actions import ActionPlanner
+from agent.acting.dispatch import Dispatcher
+from agent.acting.planner import ActionPlanner
+from agent.acting.state import StateStore
 from agent.config import load_config
-from agent.dispatch import Dispatcher
 from agent.events import EventSink, Topics
 from agent.messages import Action
 from agent.mqtt import backoff
-from agent.state import StateStore
 from agent.understanding.template_engine import TemplateEngine
 from tests.support.mqtt_home import DEVICES, ROOT, write_home
 

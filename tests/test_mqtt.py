@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from agent.safety import REACTION
+from agent.acting.confirm import REACTION
 from tests.support.agent_proc import ROOT, AgentProc
 from tests.support.broker import Broker, Recorder, agent_command, make_ca, wait_for
 from tests.support.mqtt_home import write_home

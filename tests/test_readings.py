@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from agent.actions import ActionPlanner
+from agent.acting.planner import ActionPlanner
+from agent.acting.state import StateStore
 from agent.config import parse_config
 from agent.errors import ConfigError
 from agent.messages import Intent
-from agent.state import StateStore
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from agent.actions import ActionPlanner
+from agent.acting.planner import ActionPlanner
+from agent.acting.state import StateStore
 from agent.errors import ConfigError
-from agent.state import StateStore
 from agent.understanding.intents import load_intents
 from agent.voice.replies import Replier, ReplyBook
 

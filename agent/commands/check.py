@@ -6,12 +6,12 @@ import argparse
 import collections
 from pathlib import Path
 
-from ..actions import ActionPlanner
+from ..acting.planner import ActionPlanner
+from ..acting.state import StateStore
 from ..config import Config
 from ..errors import AgentError, ConfigError
 from ..mqtt import read_password
 from ..service import read_service_config
-from ..state import StateStore
 from ..understanding.intents import IntentSet, load_intents
 from ..understanding.template_engine import TemplateEngine
 from ._common import add_config_arg, config_from

@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     engine = build_understander(config)
-    from ..actions import ActionPlanner
+    from ..acting.planner import ActionPlanner
     from ..session import Session
     planner = ActionPlanner(config, intents=engine.intents)
     session = Session(config, engine)

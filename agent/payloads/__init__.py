@@ -9,7 +9,7 @@ Each style module provides::
     parse_state(device, topic, text) -> dict          # raise ValueError on a bad payload
 
 ``values`` are absolute, already converted numbers prepared by
-:class:`agent.actions.ActionPlanner` (see :mod:`agent.payloads.values`). Canonical state
+:class:`agent.acting.planner.ActionPlanner` (see :mod:`agent.payloads.values`). Canonical state
 keys: ``state`` (on/off/open/closed/locked/...), ``brightness``/``position``/``volume``
 (percent), ``color`` (name), ``rgb``, ``kelvin``, ``temperature`` (set point, device
 unit), ``current_temperature``, ``muted``, ``value`` (a sensor reading).

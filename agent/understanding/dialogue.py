@@ -33,7 +33,7 @@ from .template_engine import Parse, TemplateEngine
 from .undo import undo
 
 class Planned(Protocol):
-    """What remembering a turn needs of each command's plan (:class:`agent.actions.Plan`)."""
+    """What remembering a turn needs of each command's plan (:class:`agent.acting.planner.Plan`)."""
 
     effects: dict[str, dict[str, Any]]
     """device id -> the state the command sets on it."""

@@ -6,7 +6,7 @@ only files in the config's ``language`` count (any file when none is in it). A r
 one template or a list of variants; the variant is picked from the utterance, so the
 same words get the same reply and different words vary.
 
-:class:`Replier` is pure: a :class:`~agent.actions.Plan` (or an event's facts) in, a
+:class:`Replier` is pure: a :class:`~agent.acting.planner.Plan` (or an event's facts) in, a
 :class:`Reply` out. ``parse`` and the daemon use the same one, so ``parse``'s ``"reply"``
 is exactly what ``run`` would say.
 """
@@ -19,9 +19,9 @@ import zlib
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+from ..acting.confirm import answer_word
 from ..config import Config, Device, suggest
 from ..errors import ConfigError
-from ..safety import answer_word
 from ..understanding.intents import BUILTIN_SLOTS, IntentSet
 from ..understanding.templates import slot_refs
 from . import phrases

@@ -1,7 +1,7 @@
 """The reply stage of the running daemon: what happened -> a reply event, words and sounds.
 
 It watches the daemon's events (not understood, confirmations, failed deliveries) and
-gets each utterance's :class:`~agent.actions.Plan` from the daemon (``daemon.talk``);
+gets each utterance's :class:`~agent.acting.planner.Plan` from the daemon (``daemon.talk``);
 :class:`~agent.voice.replies.Replier` turns them into a :class:`~agent.voice.replies.Reply`,
 which is published as ``<prefix>/<site>/reply`` (``text``, ``sound``, ``kind``, ``to``: the
 utterance it answers) and handed to the :class:`~agent.voice.output.Mouth`, whose worker

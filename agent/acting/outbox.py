@@ -13,7 +13,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from .messages import Action
+from ..messages import Action
 
 
 @dataclass(slots=True)

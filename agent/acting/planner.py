@@ -12,16 +12,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from .config import Config, Device
-from .devices import BUILTIN_INTENTS, TYPES
-from .errors import ConfigError
-from .messages import Action, Intent
-from .mqtt_names import topic_problem
-from .payloads import Unsupported, style_of, template
-from .payloads.values import prepare
+from ..config import Config, Device
+from ..devices import BUILTIN_INTENTS, TYPES
+from ..errors import ConfigError
+from ..messages import Action, Intent
+from ..mqtt_names import topic_problem
+from ..payloads import Unsupported, style_of, template
+from ..payloads.values import prepare
+from ..understanding.intents import IntentSet, IntentSpec, load_intents
+from ..understanding.templates import slot_refs
 from .slot_ranges import out_of_range
-from .understanding.intents import IntentSet, IntentSpec, load_intents
-from .understanding.templates import slot_refs
 
 NO_PUBLISH = frozenset({"get_state", "cancel"})
 """Intents answered by the agent itself (an event), never by a publish."""

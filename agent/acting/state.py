@@ -14,9 +14,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from .config import Config, Device
-from .errors import ConfigError
-from .payloads import style_of
+from ..config import Config, Device
+from ..errors import ConfigError
+from ..payloads import style_of
 
 log = logging.getLogger(__name__)
 

@@ -7,17 +7,17 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any, Callable, Protocol
 
-from .actions import ActionPlanner
-from .config import Config, Device
-from .events import EventSink
-from .latency import Timing, wall_clock
-from .messages import Action
+from ..config import Config, Device
+from ..events import EventSink
+from ..latency import Timing, wall_clock
+from ..messages import Action
 from .outbox import Entry, Outbox
-from .safety import RateLimiter
+from .planner import ActionPlanner
+from .rate_limit import RateLimiter
 from .state import StateStore
 
 if TYPE_CHECKING:
-    from .mqtt import MqttClient
+    from ..mqtt import MqttClient
 
 ACK_GRACE = 3.0
 """Seconds past its deadline an unacknowledged action may hold up a shutdown."""

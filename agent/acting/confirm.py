@@ -1,9 +1,7 @@
-"""Safety gates between a plan and the broker (pure; time is a parameter).
-
-* :class:`Confirmations`: actions on ``confirm: true`` devices (locks, garage doors, a
-  vehicle's doors and windows) wait for a "yes" within a window; "no", a cancel or
-  anything else said instead drops them, and so does the window running out.
-* :class:`RateLimiter`: at most one command per ``rate_limit`` seconds per device.
+"""Asking before acting (pure; time is a parameter): actions on ``confirm: true`` devices
+(locks, garage doors, a vehicle's doors and windows) wait for a "yes" within a window; "no",
+a cancel or anything else said instead drops them, and so does the window running out.
+The other gate, at most one command per ``rate_limit`` seconds, is :mod:`.rate_limit`.
 """
 
 from __future__ import annotations
@@ -11,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .messages import Action
-from .normalize import tokens
+from ..messages import Action
+from ..normalize import tokens
 
 YES = frozenset({"yes", "yeah", "yep", "yup", "sure", "confirm", "confirmed", "do it", "go ahead",
                  "ok", "okay", "correct", "affirmative", "yes do it", "yes go ahead", "yes confirm",
@@ -95,21 +93,3 @@ class Confirmations:
             pending, self.pending = self.pending, None
             return pending
         return None
-
-
-class RateLimiter:
-    def __init__(self) -> None:
-        self.last: dict[str, float] = {}
-
-    def allow(self, device: str, limit: float, now: float) -> bool:
-        """True (and remembered) when ``device`` may act now."""
-        if limit > 0 and device in self.last and now - self.last[device] < limit:
-            return False
-        self.last[device] = now
-        return True
-
-    def release(self, device: str) -> None:
-        """The device's last command was never sent (stale, cancelled, refused): it does
-        not count against the limit. (Any earlier sent command was at least a limit ago,
-        or this one would not have been allowed.)"""
-        self.last.pop(device, None)
