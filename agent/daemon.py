@@ -75,6 +75,8 @@ class Utterance:
     area: str | None = None
     received: float = 0.0
     """Monotonic time it arrived; the TTL of its actions counts from here."""
+    uid: str = ""
+    """The id its events carry; empty: a new one (audio passes the id of its ``heard`` event)."""
 
 
 _EOF = object()
@@ -122,8 +124,9 @@ class Daemon:
         (barge-in) and each plan (what to say); everything else it reads from the events."""
 
     # ------------------------------------------------------------------ inputs
-    def submit(self, item: Transcript | str, area: str | None = None) -> None:
-        """Queue an utterance (on the loop thread). Audio and other sources call this."""
+    def submit(self, item: Transcript | str, area: str | None = None, uid: str = "") -> None:
+        """Queue an utterance (on the loop thread). Audio and other sources call this; ``uid``
+        makes its events share the id of events already sent about it (``heard``)."""
         if isinstance(item, str):
             item = Transcript(item, source="text")
         assert self.inputs is not None, "the daemon is not running"
@@ -131,7 +134,7 @@ class Daemon:
             self._refuse_stopping(item)
             return
         try:
-            self.inputs.put_nowait(Utterance(item, area, self.clock()))
+            self.inputs.put_nowait(Utterance(item, area, self.clock(), uid))
         except asyncio.QueueFull:
             self.events.emit("error", new_id(), code="input-rejected", source=item.source,
                              message=f"{self.inputs.maxsize} utterances are already waiting; dropped")
@@ -457,7 +460,7 @@ class Daemon:
     async def handle(self, utt: Utterance) -> None:
         assert self.engine is not None and self.loop is not None
         engine = self.engine
-        uid = new_id()
+        uid = utt.uid or new_id()
         t = utt.transcript
         timing = Timing.of(utt.received, t.eos_ms)
         self.events.emit("transcript", uid, text=t.text, source=t.source, final=t.final, asr_ms=t.asr_ms,

@@ -53,6 +53,10 @@ def test_a_recording_drives_devices_through_the_broker(broker, recorder, tmp_pat
     assert len(spoken) == 3 and all(e["timing"]["speech_end"] < e["timing"]["transcript"] for e in spoken)
     intents = [e for e in events if e["kind"] == "intent"]
     assert all(e["timing"]["transcript"] <= e["timing"]["intent"] for e in intents)
+    # a command's events share one id, from what the ear heard to what the broker acknowledged
+    ids = [e["id"] for e in heard]
+    assert len(set(ids)) == 3 and [e["id"] for e in spoken] == ids and [e["id"] for e in intents] == ids
+    assert {e["id"] for e in events if e["kind"] == "action"} == set(ids)
     first_acts = [e for e in events if e["kind"] == "action" and "speech_to_ack_ms" in e.get("timing", {})]
     assert len(first_acts) == 3  # one figure per spoken command, on its first acknowledged action
     for e in first_acts:

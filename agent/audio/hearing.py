@@ -10,6 +10,9 @@ event publisher on ``<prefix>/<site>/<kind>``:
 * ``partial`` ``{"text": ...}``; ``wake`` ``{"phrase": ...}``;
 * ``heard``   ``{"text", "raw", "asr_ms", "eos_ms", ...}``; ``error`` ``{"code", "message"}``.
 
+A command's events share one id: its ``state`` and ``heard`` events, and the daemon's
+``transcript``, ``intent`` and ``action`` events about it.
+
 Push-to-talk messages on ``<prefix>/<site>/listen`` (``start``/empty, ``stop``) reach the
 listener through the daemon's MQTT connection. A recording ends the input when it
 ends; a microphone never does (a lost one is reopened with backoff).
@@ -68,7 +71,7 @@ class Hearing:
             await asyncio.sleep(0.02)
         try:
             async for u in self.listener.utterances():
-                self.daemon.submit(u.transcript)
+                self.daemon.submit(u.transcript, uid=self._uid)  # its heard event's id
         except AgentError as exc:
             log.error("[%s] %s", exc.code, exc)
             self.emit("error", {"code": exc.code, "message": str(exc)})
