@@ -4,9 +4,17 @@
 Starts a Mosquitto broker and a private pulseaudio server whose pipe source is the
 microphone, runs the real daemon (``voice-agent run --mic pulse``, Whisper tiny.en) and
 plays recordings into that microphone in real time, with room silence between them. A
-subscriber on the broker timestamps every publish. For each recording the latency is
-from the moment the block holding its last voiced sample was written into the microphone
-to the moment the subscriber received the command's first action.
+subscriber on the broker receives every publish. For each recording the latency is from
+the moment the block holding its last voiced sample was written into the microphone to
+the moment the subscriber received the command's first action.
+
+What belongs to which recording comes from the agent's own events, not from when
+messages arrived: a command's ``heard``, ``transcript``, ``intent`` and ``action``
+events carry one id; an utterance belongs to the recording its end of speech (the
+``timing`` the agent dates it with) falls in; each ``action`` event (the broker's
+acknowledgement) is matched to the publish the subscriber received for the same topic
+and payload, in order. The same events say where the time went (``mic``, ``pause``,
+``asr``, ``understand``, ``publish``, ``deliver``: see ``STAGES``).
 
 Sets: barista-dev (60 real recordings, clean and with kitchen noise at 12 dB SNR; the
 order intent is given an MQTT action for the benchmark) and 40 home commands for
@@ -20,11 +28,11 @@ config/demo.yaml spoken by espeak-ng. Endpointers:
 Printed per set and endpointer: p50/p95 end of speech -> action, acceptance (barista: the
 intent event's intent and every slot exact; home: the first action is one ``parse``
 predicts for the sentence), how many utterances ended early (``complete``), and how many
-commands were cut short (a recording heard as more than one utterance, one of which
-ended early).
+commands were cut short (an utterance ended early and more of the same recording was
+heard after it).
 
-    .venv/bin/python benchmarks/speech_to_action.py                 # everything (~30 min)
-    .venv/bin/python benchmarks/speech_to_action.py --sets home --limit 10
+    .venv/bin/python benchmarks/speech_to_action.py                 # everything (~40 min)
+    .venv/bin/python benchmarks/speech_to_action.py --sets home --limit 10 -v --log out.jsonl
 
 The last voiced sample is the end of the last 10 ms frame of the clean recording that is
 louder than both 10 dB over its quietest frames (20th percentile) and 40 dB under its
@@ -282,6 +290,83 @@ def barista_config(tmp: Path, vad: str) -> Path:
 
 # ------------------------------------------------------------------ one run
 
+EVENT_KINDS = ("heard", "transcript", "intent", "not_understood", "action", "answer", "confirm", "error")
+RESOLVED_BY = ("not_understood", "answer", "confirm", "error")
+
+
+@dataclass
+class Said:
+    """One utterance as the agent reported it: its events, all carrying one id."""
+
+    id: str
+    events: dict[str, list[dict]] = field(default_factory=dict)
+
+    def first(self, kind: str) -> dict | None:
+        return (self.events.get(kind) or [None])[0]
+
+    @property
+    def speech_end(self) -> float | None:
+        """Unix time the agent dates the end of speech at (its ``timing``)."""
+        t = self.first("transcript")
+        if t and "speech_end" in t.get("timing", {}):
+            return t["timing"]["speech_end"]
+        h = self.first("heard")
+        return h["ts"] - h["eos_ms"] / 1000.0 if h else None
+
+    @property
+    def resolved(self) -> bool:
+        """The agent has finished with it: understood and every action acknowledged (or
+        refused, dropped, answered)."""
+        if any(self.events.get(k) for k in RESOLVED_BY):
+            return True
+        intent = self.first("intent")
+        if intent is None:
+            return False
+        want = sum(len(c.get("actions", [])) for c in intent.get("commands", []))
+        return len(self.events.get("action", [])) >= want
+
+
+class Agent:
+    """The agent's events on ``<prefix>/<site>/<kind>``, grouped by utterance id."""
+
+    def __init__(self, rec: Recorder, base: str) -> None:
+        self.rec = rec
+        self.base = base
+        with rec.lock:
+            self.since = len(rec.messages)  # what earlier runs said is not this run's
+
+    def messages(self, prefix: str = "") -> list:
+        with self.rec.lock:
+            return [m for m in self.rec.messages[self.since:] if m.topic.startswith(prefix)]
+
+    def utterances(self) -> dict[str, Said]:
+        out: dict[str, Said] = {}
+        for m in self.messages(self.base):
+            kind = m.topic[len(self.base):]
+            if kind not in EVENT_KINDS:
+                continue
+            doc = json.loads(m.text)
+            if kind == "transcript" and not doc.get("final", True):
+                continue
+            doc["_at"] = m.at
+            out.setdefault(doc["id"], Said(doc["id"])).events.setdefault(kind, []).append(doc)
+        return {k: v for k, v in out.items() if "heard" in v.events or "transcript" in v.events}
+
+    def state(self) -> str:
+        states = self.messages(self.base + "state")
+        return json.loads(states[-1].text)["state"] if states else ""
+
+
+@dataclass
+class Played:
+    item: Item
+    start: float
+    """Unix time its first block went into the microphone."""
+    eos: float
+    """Monotonic time the block holding its last voiced sample went in."""
+    eos_wall: float
+
+
 @dataclass
 class Result:
     latencies: list[float] = field(default_factory=list)
@@ -291,73 +376,134 @@ class Result:
     cut_short: int = 0
     split: int = 0
     missing: int = 0
+    stages: dict[str, list[float]] = field(default_factory=dict)
+    """Per recording with an action, where the time went (ms), from the agent's events."""
+
+
+STAGES = ("mic", "pause", "asr", "understand", "publish", "deliver")
+"""mic: the last voiced sample written -> the end of speech the agent dates; pause: the
+quiet the endpointer waited after it; asr: recognition the pause did not hide (the look
+included); understand: transcript -> intent; publish: intent -> broker acknowledgement;
+deliver: acknowledgement -> the subscriber got the command (negative: it got it first)."""
 
 
 def run_set(label: str, config: Path, items: list[Item], site: str, player: Player, mic: VirtualMic,
-            broker: Broker, rec: Recorder) -> Result:
+            broker: Broker, rec: Recorder, log) -> Result:
     proc = subprocess.Popen(agent_command("run", "-q", "-c", str(config), "--mqtt", broker.address), cwd=ROOT,
                             env=mic.env, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    threading.Thread(target=lambda: [sys.stderr.write(f"    agent: {x}") for x in proc.stderr if VERBOSE],
+                     daemon=True).start()
     base = f"voice-agent/{site}/"
-    result = Result(n=len(items))
-    # the devices' command topics (the agent also publishes discovery and state documents)
-    topics = {t for item in items for t, _ in item.want.get("actions", [])} or {"cafe/order"}
+    agent = Agent(rec, base)
+    played: list[Played] = []
+    skew = time.time() - time.monotonic()
     try:
-        n0 = len(rec.on(base + "state"))
-        wait_for(lambda: len(rec.on(base + "state")) > n0, 180, f"the listener ({label})")
+        wait_for(lambda: agent.state() or proc.poll() is not None, 180, f"the listener ({label})")
+        if proc.poll() is not None:
+            raise RuntimeError(f"the agent exited ({proc.returncode}) for {label}; run with -v for its log")
         time.sleep(2.0)
+        seen = set(agent.utterances())
         for item in items:
-            start = len(rec.messages)
+            start = time.time()
             times = player.play(item.samples)
             t_eos = times[(item.eos - 1) // Player.BLOCK]
-            # room silence after it (the old endpointer closes 0.7-0.8 s into it), then until
-            # the agent has processed it and is idle again, and its action is in (or 1.5 s
-            # after that: none came); on a loaded machine recognition can take seconds
+            played.append(Played(item, start, t_eos, t_eos + skew))
+            # room silence after it (the old endpointer closes 0.7-0.8 s into it); then until
+            # the agent has finished with everything it heard and is idle again (on a loaded
+            # machine recognition can take seconds); a recording nothing was heard of: 8 s
             time.sleep(GAP_S)
             t_end = time.monotonic()
             while time.monotonic() < t_end + 120.0:
-                msgs = rec.messages[start:]
-                states = [json.loads(m.text).get("state") for m in msgs if m.topic == base + "state"]
-                said = [m for m in msgs if m.topic in (base + "intent", base + "not_understood")]
-                if not states and time.monotonic() > t_end + 60.0:
-                    break  # nothing was heard at all
-                if "processing" in states and states[-1] == "idle" and (
-                        any(m.topic in topics for m in msgs)  # its action is in
-                        or (said and said[-1].topic.endswith("not_understood"))
-                        or (not said and "heard" not in {m.topic.rsplit("/", 1)[-1] for m in msgs})):
+                said = agent.utterances()
+                new = [u for k, u in said.items() if k not in seen]
+                if agent.state() == "idle" and all(u.resolved for u in said.values()) and (
+                        new or time.monotonic() > t_end + 8.0):
                     break
                 time.sleep(0.05)
-            time.sleep(0.1)
-            msgs = rec.messages[start:]
-            heard = [json.loads(m.text) for m in msgs if m.topic == base + "heard"]
-            acts = [m for m in msgs if m.topic in topics]
-            intents = [json.loads(m.text) for m in msgs if m.topic == base + "intent"]
-            early = [h for h in heard if h.get("reason") == "complete"]
-            result.early += bool(early)
-            result.split += len(heard) > 1
-            result.cut_short += bool(early) and len(heard) > 1
-            if not acts:
-                result.missing += 1
-            else:
-                result.latencies.append((acts[0].at - t_eos) * 1000.0)
-            if "actions" in item.want:  # home: the first action is one parse predicted
-                ok = bool(acts) and (acts[0].topic, acts[0].text) in item.want["actions"] and \
-                    any(i.get("intent") == item.want["intent"] for i in intents)
-            else:  # barista: one understood order, intent and every slot exact
-                ok = len(intents) == 1 and intents[0].get("intent") == item.want["intent"] and \
-                    intents[0].get("slots") == item.want["slots"]
-            result.accepted += ok
-            if VERBOSE:
-                print(f"    {item.name[:40]:40} {'ok ' if ok else 'BAD'} "
-                      f"{(acts[0].at - t_eos) * 1000 if acts else float('nan'):6.0f} ms "
-                      + " | ".join(f"{h.get('reason')} eos {h.get('eos_ms')} asr {h.get('asr_ms')} {h.get('raw')!r}"
-                                   f"{' waited: ' + h['waited'][:50] if h.get('waited') else ''}" for h in heard),
-                      file=sys.stderr, flush=True)
+            seen |= set(agent.utterances())
     finally:
         proc.terminate()
         try:
             proc.wait(30)
         except subprocess.TimeoutExpired:
             proc.kill()
+    return score(played, agent, log)
+
+
+def score(played: list[Played], agent: Agent, log) -> Result:
+    """Each utterance goes to the recording its end of speech (as the agent dates it) falls
+    in; its intent and actions are its own by id; each action event is the k-th
+    acknowledgement of its (topic, payload), matched to the k-th such publish the
+    subscriber received."""
+    said = sorted(agent.utterances().values(), key=lambda u: u.speech_end or 0.0)
+    of: list[list[Said]] = [[] for _ in played]
+    starts = [p.start for p in played]
+    for u in said:
+        se = u.speech_end
+        if se is None or se < starts[0] - 0.5:
+            continue  # before the first recording (none expected)
+        i = max(k for k, s in enumerate(starts) if s - 0.5 <= se)
+        of[i].append(u)
+    acts = [a for u in said for a in u.events.get("action", [])]
+    keys = {(a["topic"], a["payload"]) for a in acts}
+    arrived: dict[tuple[str, str], list[float]] = {}
+    for m in agent.messages():
+        if (m.topic, m.text) in keys and not m.dup:
+            arrived.setdefault((m.topic, m.text), []).append(m.at)
+    acks: dict[tuple[str, str], list[dict]] = {}
+    for a in sorted(acts, key=lambda a: a["_at"]):
+        acks.setdefault((a["topic"], a["payload"]), []).append(a)
+    delivered: dict[int, float] = {}  # id(action event) -> when the subscriber got its publish
+    for key, events in acks.items():
+        for a, at in zip(events, arrived.get(key, [])):
+            delivered[id(a)] = at
+    result = Result(n=len(played))
+    for p, utts in zip(played, of):
+        heard = [u.first("heard") or {} for u in utts]
+        early = [h.get("reason") == "complete" for h in heard]
+        result.early += any(early)
+        result.split += len(utts) > 1
+        result.cut_short += any(early[:-1])  # closed early, and then more of it was heard
+        intents = [u.first("intent") for u in utts if u.first("intent")]
+        first = next(((u, a) for u in utts for a in u.events.get("action", [])), None)
+        latency = None
+        if first is None or id(first[1]) not in delivered:
+            result.missing += 1
+        else:
+            u, a = first
+            latency = (delivered[id(a)] - p.eos) * 1000.0
+            result.latencies.append(latency)
+            h, t, i = u.first("heard") or {}, u.first("transcript") or {}, u.first("intent") or {}
+            timing = a.get("timing", {})
+            se = timing.get("speech_end")
+            if se is not None and h and "acked" in timing and "intent" in i.get("timing", {}):
+                stage = {"mic": (se - p.eos_wall) * 1000.0, "pause": h["eos_ms"] - h["asr_ms"], "asr": h["asr_ms"],
+                         "understand": (i["timing"]["intent"] - t["timing"]["transcript"]) * 1000.0,
+                         "publish": (timing["acked"] - i["timing"]["intent"]) * 1000.0,
+                         "deliver": (delivered[id(a)] + p.eos_wall - p.eos - timing["acked"]) * 1000.0}
+                for k, v in stage.items():
+                    result.stages.setdefault(k, []).append(v)
+        want = p.item.want
+        if "actions" in want:  # home: the first action is one parse predicted
+            ok = first is not None and (first[1]["topic"], first[1]["payload"]) in want["actions"] and \
+                any(i.get("intent") == want["intent"] for i in intents)
+        else:  # barista: one understood order, intent and every slot exact
+            ok = len(intents) == 1 and intents[0].get("intent") == want["intent"] and \
+                intents[0].get("slots") == want["slots"]
+        result.accepted += ok
+        line = {"name": p.item.name, "ok": ok, "ms": None if latency is None else round(latency, 1),
+                "heard": [{k: h.get(k) for k in ("id", "reason", "eos_ms", "asr_ms", "raw", "waited") if k in h}
+                          for h in heard],
+                "intents": [{k: i.get(k) for k in ("intent", "slots")} for i in intents]}
+        if log is not None:
+            log.write(json.dumps(line, ensure_ascii=False) + "\n")
+            log.flush()
+        if VERBOSE:
+            print(f"    {p.item.name[:40]:40} {'ok ' if ok else 'BAD'} "
+                  f"{float('nan') if latency is None else latency:6.0f} ms "
+                  + " | ".join(f"{h.get('reason')} eos {h.get('eos_ms')} asr {h.get('asr_ms')} {h.get('raw')!r}"
+                               f"{' waited: ' + h['waited'][:50] if h.get('waited') else ''}" for h in heard),
+                  file=sys.stderr, flush=True)
     return result
 
 
@@ -372,6 +518,7 @@ def main() -> int:
     ap.add_argument("--endpointers", nargs="*", default=["old", "new"], choices=list(ENDPOINTERS))
     ap.add_argument("--limit", type=int, default=60, help="at most this many recordings per set")
     ap.add_argument("-v", "--verbose", action="store_true", help="a line per recording (stderr)")
+    ap.add_argument("--log", type=Path, help="write a JSON line per recording here")
     args = ap.parse_args()
     global VERBOSE
     VERBOSE = args.verbose
@@ -383,6 +530,7 @@ def main() -> int:
         player = Player(mic)
         player.start()
         rec = Recorder(broker).start()
+        log = open(args.log, "w", encoding="utf-8") if args.log else None
         try:
             for name in args.sets:
                 for which in args.endpointers:
@@ -404,11 +552,15 @@ def main() -> int:
                     label = {"home": "home commands (espeak-ng)", "vosk-ko": "Vosk ko, Korean (espeak-ng)",
                              "barista": "barista-dev clean",
                              "barista12": "barista-dev kitchen 12 dB"}[name]
-                    r = run_set(f"{label}, {which}", config, items, site, player, mic, broker, rec)
+                    if log is not None:
+                        log.write(json.dumps({"set": label, "endpointer": which}) + "\n")
+                    r = run_set(f"{label}, {which}", config, items, site, player, mic, broker, rec, log)
                     rows.append((label, which, r))
                     print(f"  ran {label}, {which}: p50 {pct(r.latencies, 50):.0f} ms, {r.accepted}/{r.n}",
                           file=sys.stderr, flush=True)
         finally:
+            if log is not None:
+                log.close()
             player.stop.set()
             player.join(2)
             rec.stop()
@@ -423,7 +575,11 @@ def main() -> int:
               f"{r.accepted:>4}/{r.n:<3} {100 * r.accepted / max(r.n, 1):5.1f}% {r.early:>8}/{r.n:<3} "
               f"{r.cut_short:>10} {r.split:>6} {r.missing:>10}")
     print("ended early = utterances closed by intent-aware endpointing (reason 'complete'); cut short = "
-          "a recording heard as several utterances, one of which ended early; split = heard as several.")
+          "more of the recording was heard after an utterance ended early; split = heard as several.")
+    print(f"\nWhere the time went, median ms (from the agent's events; {', '.join(STAGES)}: see the module)")
+    print(f"{'set':28} {'endpointer':10} " + " ".join(f"{k:>10}" for k in STAGES))
+    for label, which, r in rows:
+        print(f"{label:28} {which:10} " + " ".join(f"{pct(r.stages.get(k, []), 50):10.0f}" for k in STAGES))
     return 0
 
 
