@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from .devices import FEATURES, READ_ONLY, TYPES
-from .errors import ConfigError
-from .mqtt_names import string_problem, topic_problem
-from .yamlsrc import Node, NodeList, load_yaml
+from ..devices import FEATURES, READ_ONLY, TYPES
+from ..errors import ConfigError
+from ..mqtt_names import string_problem, topic_problem
+from ..yamlsrc import Node, NodeList, load_yaml
 
 _MISSING = object()
 
@@ -402,7 +402,7 @@ def _read_device_mqtt(r: Reader, read_only: bool = False) -> DeviceMqtt:
 
 @functools.lru_cache(maxsize=4096)  # asked once per device for every area: a big home repeats it
 def _place_words(name: str) -> tuple[str, ...]:
-    from .normalize import tokens
+    from ..normalize import tokens
     return tokens(name, fragment=True)
 
 
@@ -449,7 +449,7 @@ def _rooms(d: Reader, area_ids: list[str]) -> tuple[tuple[str, str], ...]:
 
 
 def _kind_words(r: Reader, key: str) -> tuple[str, ...]:
-    from . import vocab
+    from .. import vocab
     words = []
     for word in r.strings(key):
         if not word.strip():
