@@ -6,7 +6,7 @@ from pathlib import Path
 
 from agent.commands.eval import Case, Expected, Turn, score_case
 from agent.config import load_config
-from agent.understand import TemplateEngine
+from agent.understanding import TemplateEngine
 
 ROOT = Path(__file__).resolve().parents[1]
 
