@@ -15,6 +15,7 @@ success; :meth:`Daemon.health` says why the agent is unhealthy (for the watchdog
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import dataclasses
 import json
 import logging
@@ -102,6 +103,8 @@ class Daemon:
         self.is_ready = False
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="understand")
         self._stop: asyncio.Event | None = None
+        self._wants_input: asyncio.Event | None = None
+        """Set while the consumer waits for the next utterance (batch input is taken then)."""
         self._eof_waiter: asyncio.Future | None = None
         self._busy = False
         self._timer: asyncio.TimerHandle | None = None
@@ -140,23 +143,37 @@ class Daemon:
                              message=f"{self.inputs.maxsize} utterances are already waiting; dropped")
 
     def submit_threadsafe(self, item: Transcript | str, area: str | None = None) -> None:
-        """Queue an utterance from another thread (audio capture, stdin reader); blocks
-        while the input queue is full, so a fast reader cannot outrun the agent."""
+        """Hand over the next line of a batch from another thread (the ``run --text`` stdin
+        reader). Blocks until the agent waits for input, so a batch is taken at the pace the
+        agent handles it (the rest stays with the writer, e.g. in the pipe) and each line's
+        time-to-live starts when the agent takes it: a line never goes stale while it waits
+        behind the lines before it, however slow the agent is (a starved CPU, a slow model)."""
         self.started.wait()
         assert self.loop is not None and self.inputs is not None
         if isinstance(item, str):
             item = Transcript(item, source="text")
-        utt = Utterance(item, area, self.clock())
 
         async def put() -> None:
+            await self._taking_input()
             if self._closing:  # read after the stop budget ran out: reported, not lost
-                self._refuse_stopping(utt.transcript)
+                self._refuse_stopping(item)
             else:
-                await self.inputs.put(utt)
+                self.inputs.put_nowait(Utterance(item, area, self.clock()))
         try:
             asyncio.run_coroutine_threadsafe(put(), self.loop).result()
-        except RuntimeError:  # the loop has closed: the process is ending
+        except (RuntimeError, concurrent.futures.CancelledError):  # the loop has closed: the process is ending
             pass
+
+    async def _taking_input(self) -> None:
+        """Until the consumer waits for an utterance and none is queued (or the agent stops)."""
+        assert self._stop is not None and self.inputs is not None
+        while not self._stop.is_set():
+            if self._wants_input.is_set() and self.inputs.empty():
+                return
+            if self._wants_input.is_set():  # something was just queued: let the consumer take it
+                await asyncio.sleep(0)
+            else:
+                await self._wants_input.wait()
 
     def end_of_input(self) -> None:
         """No more input will come: stop once everything queued is handled and delivered."""
@@ -173,12 +190,14 @@ class Daemon:
         if self._stop is not None and not self._stop.is_set():
             log.info("stopping: finishing the current utterance")
             self._stop.set()
+            self._wants_input.set()  # a waiting batch line goes to the stop budget (handled or reported)
 
     # ------------------------------------------------------------------ life
     async def run(self) -> int:
         self.loop = asyncio.get_running_loop()
         self.inputs = asyncio.Queue(maxsize=10000)
         self._stop = asyncio.Event()
+        self._wants_input = asyncio.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
             try:
                 self.loop.add_signal_handler(sig, self.request_stop)
@@ -419,7 +438,10 @@ class Daemon:
     async def _consume(self) -> None:
         assert self.inputs is not None
         while not self._stop.is_set():  # SIGTERM: the current utterance finishes, no more start
+            self._wants_input.set()
             item = await self.inputs.get()
+            if not self._stop.is_set():
+                self._wants_input.clear()
             if item is _EOF:
                 if self.confirm.pending is not None:
                     # a "yes" can still come over MQTT: keep reading until the question closes

@@ -42,6 +42,40 @@ def test_a_burst_of_typed_commands_waits_for_room_and_drops_nothing(broker, reco
     wait_for(lambda: len(commands(recorder)) >= 600, 20, "600 commands at the devices")
 
 
+def test_a_batch_is_taken_at_the_agents_pace_and_never_ages_waiting_for_its_turn(
+        broker, recorder, tmp_path, monkeypatch):
+    # a slow agent (a starved CPU, the small model on a Pi): 0.1 s to understand a line, so
+    # 50 piped lines take 5 s, longer than their 3 s TTL. Each line's TTL starts when the
+    # agent takes it, so every one goes out; none goes stale waiting behind the others.
+    from agent.understanding.dialogue import Dialogue
+    understand = Dialogue.read
+
+    def slow_read(self, *args, **kwargs):
+        time.sleep(0.1)
+        return understand(self, *args, **kwargs)
+    monkeypatch.setattr(Dialogue, "read", slow_read)
+    config = load_config(write_home(tmp_path / "home", broker.port, mqtt={"ttl": 3}))
+    lines = [f"set the shelf light to {n} percent" for n in range(1, 51)]
+    events: list[dict] = []
+
+    async def main() -> int:
+        daemon = Daemon(config, echo=events.append)
+
+        def writer() -> None:  # as `run --text` reads stdin
+            for line in lines:
+                daemon.submit_threadsafe(line)
+            daemon.end_of_input_threadsafe()
+        task = asyncio.create_task(daemon.run())
+        await asyncio.get_running_loop().run_in_executor(None, writer)
+        return await asyncio.wait_for(task, 120)
+
+    assert asyncio.run(main()) == 0
+    assert [e for e in events if e["kind"] == "error"] == []
+    assert [e["payload"] for e in events if e["kind"] == "action"] == [str(n) for n in range(1, 51)]
+    wait_for(lambda: len(commands(recorder)) >= 50, 20, "50 commands at the light")
+    assert commands(recorder) == [("cmnd/shelf/Dimmer", str(n)) for n in range(1, 51)]
+
+
 # ----------------------------------------------------------------- defect 7
 
 def test_a_question_asked_without_an_area_is_answered_from_the_agents_own(broker, recorder, tmp_path):

@@ -242,8 +242,9 @@ class Dispatcher:
 
     def expire(self) -> None:
         for entry in self.outbox.expire(self.clock()):
-            self.drop(entry, "action-stale", f"not sent: the broker was unreachable for longer than the "
-                                             f"{entry.deadline - entry.received:g}s time-to-live")
+            why = ("the broker was unreachable for longer than" if self.mqtt is None or not self.mqtt.connected
+                   else "the broker (or the agent, short of CPU) did not take it within")
+            self.drop(entry, "action-stale", f"not sent: {why} the {entry.deadline - entry.received:g}s time-to-live")
 
     def drop(self, entry: Entry, code: str, why: str, **extra: Any) -> None:
         self.dropped += 1
