@@ -12,10 +12,11 @@ import time
 
 import pytest
 
-import agent.daemon
+import agent.daemon.daemon
 from agent.acting.confirm import REACTION
 from agent.config import load_config
-from agent.daemon import STOP_BUDGET, Daemon
+from agent.daemon import Daemon
+from agent.daemon.daemon import STOP_BUDGET
 from tests.support.agent_proc import ROOT, AgentProc
 from tests.support.broker import Recorder, wait_for
 from tests.support.mqtt_home import write_home
@@ -182,8 +183,8 @@ def test_a_frozen_broker_never_fires_an_action_late_without_saying_so(broker, re
 # ----------------------------------------------------------------- defect 6
 
 def test_sigterm_handles_what_was_accepted_or_reports_each_left_over(broker, tmp_path, monkeypatch):
-    monkeypatch.setattr(agent.daemon, "STOP_BUDGET", 1.0)
-    monkeypatch.setattr(agent.daemon, "STOP_RESERVE", 0.3)
+    monkeypatch.setattr(agent.daemon.daemon, "STOP_BUDGET", 1.0)
+    monkeypatch.setattr(agent.daemon.daemon, "STOP_RESERVE", 0.3)
     config = load_config(write_home(tmp_path / "home", broker.port))
     events: list[dict] = []
 

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-import agent.daemon
+import agent.daemon.daemon
 from agent.config import load_config
 from agent.daemon import Daemon
 from tests.support.mqtt_home import write_home
@@ -49,7 +49,7 @@ def actions(events: list[dict]) -> list[str]:
 @pytest.fixture()
 def manual(monkeypatch):
     """The supervisor looks only when the test calls ``revive()``."""
-    monkeypatch.setattr(agent.daemon, "SUPERVISE_EVERY", 3600.0)
+    monkeypatch.setattr(agent.daemon.daemon, "SUPERVISE_EVERY", 3600.0)
 
 
 def test_a_dead_mqtt_thread_is_reported_and_restarted(broker, tmp_path, manual):

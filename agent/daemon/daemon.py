@@ -28,18 +28,18 @@ from typing import Any, Callable
 
 from paho.mqtt.client import topic_matches_sub
 
-from .acting.confirm import REACTION, Confirmations, Pending, answer_word
-from .acting.dispatch import Dispatcher
-from .acting.planner import Plan
-from .config import Config
-from .engine import Engine
-from .errors import AgentError, InputRejected
-from .events import OFFLINE, ONLINE, EventSink, Topics, new_id
-from .latency import Timing, wall_clock
-from .messages import Transcript
-from .mqtt import MqttClient
-from .session import plan_in_order
-from .understanding.dialogue import Reading
+from ..acting.confirm import REACTION, Confirmations, Pending, answer_word
+from ..acting.dispatch import Dispatcher
+from ..acting.planner import Plan
+from ..config import Config
+from ..engine import Engine
+from ..errors import AgentError, InputRejected
+from ..events import OFFLINE, ONLINE, EventSink, Topics, new_id
+from ..latency import Timing, wall_clock
+from ..messages import Transcript
+from ..mqtt import MqttClient
+from ..session import plan_in_order
+from ..understanding.dialogue import Reading
 
 log = logging.getLogger(__name__)
 
