@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-import agent.daemon.daemon
+import agent.daemon.parts
 from agent.config import load_config
 from agent.daemon import Daemon
 from tests.support.mqtt_home import write_home
@@ -49,7 +49,7 @@ def actions(events: list[dict]) -> list[str]:
 @pytest.fixture()
 def manual(monkeypatch):
     """The supervisor looks only when the test calls ``revive()``."""
-    monkeypatch.setattr(agent.daemon.daemon, "SUPERVISE_EVERY", 3600.0)
+    monkeypatch.setattr(agent.daemon.parts, "SUPERVISE_EVERY", 3600.0)
 
 
 def test_a_dead_mqtt_thread_is_reported_and_restarted(broker, tmp_path, manual):
@@ -84,7 +84,7 @@ def test_a_dead_task_is_reported_and_restarted(broker, tmp_path, manual):
             real()
         daemon.dispatch.expire = failing
         daemon.dispatch.kick.set()
-        await until(lambda: daemon._tasks["outbox"].done(), 10, "the sender to die")
+        await until(lambda: daemon.parts.tasks["outbox"].done(), 10, "the sender to die")
         assert "outbox task ended" in daemon.health() and "bug in the sender" in daemon.health()
         daemon.revive()
         assert daemon.health() is None

@@ -5,6 +5,9 @@ transcripts from the audio stage) all go through one queue (:meth:`Daemon.submit
 are handled one utterance at a time, so actions leave in the order they were said. The
 understander runs on a single-thread executor; paho runs in its own thread
 (:mod:`agent.mqtt`); actions wait in the TTL-bounded outbox of :mod:`agent.acting.dispatch`.
+Around it in this package: what waits for a "yes" (:mod:`.asking`), the parts and their
+restarts (:mod:`.parts`), commands over MQTT (:mod:`.text_in`) and the JSON of plans
+(:mod:`.report`).
 
 Hooks for the service layer (:class:`Hooks`): ``ready`` once the understander is built
 *and* the broker connected, ``status`` on every change, ``stopping`` on shutdown;
@@ -16,8 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import dataclasses
-import json
 import logging
 import signal
 import threading
@@ -28,7 +29,7 @@ from typing import Any, Callable
 
 from paho.mqtt.client import topic_matches_sub
 
-from ..acting.confirm import REACTION, Confirmations, Pending, answer_word
+from ..acting.confirm import Confirmations
 from ..acting.dispatch import Dispatcher
 from ..acting.planner import Plan
 from ..config import Config
@@ -40,21 +41,18 @@ from ..messages import Transcript
 from ..mqtt import MqttClient
 from ..session import plan_in_order
 from ..understanding.dialogue import Reading
+from .asking import Asking, held_back
+from .parts import PARTS, Parts
+from .report import command_json, jsonable
+from .text_in import read_text_in
 
 log = logging.getLogger(__name__)
 
-MAX_TEXT_IN = 4096
-"""Largest payload accepted on ``text/in``."""
 STOP_BUDGET = 20.0
 """Seconds from SIGTERM to exit: what was accepted is handled and delivered within it, and
 whatever is left is reported. systemd's ``TimeoutStopSec=`` (30) leaves room above it."""
 STOP_RESERVE = 5.0
 """Of the stop budget, the seconds kept for delivering actions after the last utterance."""
-SUPERVISE_EVERY = 1.0
-"""Seconds between two looks at the MQTT thread and the daemon's tasks."""
-RESTART_BUDGET = (5, 300.0)
-"""At most this many restarts of one part within this many seconds; past it the daemon
-stops with status 70 (EX_SOFTWARE) so systemd starts a fresh process."""
 
 
 def _noop(*_: Any) -> None:
@@ -95,6 +93,8 @@ class Daemon:
         self.dispatch = Dispatcher(None, self.events, clock, config.mqtt.queue)
         self.wall = wall_clock(clock)
         self.confirm = Confirmations(config.mqtt.confirm_window)
+        self.asking = Asking(self.confirm, self.events, self.dispatch, clock)
+        self.parts = Parts(self.events, clock)
         self.engine: Engine | None = None
         self.mqtt: MqttClient | None = None
         self.inputs: asyncio.Queue | None = None
@@ -107,11 +107,7 @@ class Daemon:
         """Set while the consumer waits for the next utterance (batch input is taken then)."""
         self._eof_waiter: asyncio.Future | None = None
         self._busy = False
-        self._timer: asyncio.TimerHandle | None = None
         self._down_reason = ""
-        self._tasks: dict[str, asyncio.Task] = {}
-        self._restarts: dict[str, list[float]] = {}
-        self._broken = ""
         self._closing = False
         self.exit_status = 0
         self.handlers: dict[str, Callable[[bytes, bool], None]] = {}
@@ -194,7 +190,7 @@ class Daemon:
 
     # ------------------------------------------------------------------ life
     async def run(self) -> int:
-        self.loop = asyncio.get_running_loop()
+        self.loop = self.asking.loop = asyncio.get_running_loop()
         self.inputs = asyncio.Queue(maxsize=10000)
         self._stop = asyncio.Event()
         self._wants_input = asyncio.Event()
@@ -209,27 +205,27 @@ class Daemon:
         self.mqtt = MqttClient(self.config.mqtt, self, self.loop,
                                will=(self.topics.availability, OFFLINE),
                                online=(self.topics.availability, ONLINE))
-        self.dispatch.mqtt = self.mqtt
+        self.dispatch.mqtt = self.parts.mqtt = self.mqtt
         self.events.publish = self._publish_event
         self.mqtt.subscribe(self._subscriptions())
         self.mqtt.start()
         self.started.set()
         self._status()
-        for name in _PARTS:
-            self._start_part(name)
+        self.parts.makers = {"outbox": self.dispatch.run, "inputs": self._consume,
+                             "supervisor": lambda: self.parts.watch(self._stop, self.revive)}
+        for name in PARTS:
+            self.parts.start(name)
         await self._stop.wait()
         self.hooks.stopping("stopping")
         stop_by = self.clock() + STOP_BUDGET
-        self._tasks["supervisor"].cancel()
-        sender, consumer = self._tasks["outbox"], self._tasks["inputs"]
+        self.parts.tasks["supervisor"].cancel()
+        sender, consumer = self.parts.tasks["outbox"], self.parts.tasks["inputs"]
         if not consumer.done():
             while self._busy:  # the utterance being handled finishes
                 await asyncio.sleep(0.01)
             consumer.cancel()
         await self._finish_accepted(stop_by)
-        if self.confirm.pending is not None:
-            pending, self.confirm.pending = self.confirm.pending, None
-            self._confirm_dropped(pending, "confirm-cancelled", "the agent is stopping")
+        self.asking.close()
         await self.dispatch.drain(until=stop_by)
         sender.cancel()
         await self.mqtt.close((self.topics.availability, OFFLINE))
@@ -265,50 +261,14 @@ class Daemon:
                          message="not handled: the agent was stopping and its stop time ran out")
 
     # ------------------------------------------------------------------ supervision
-    def _start_part(self, name: str) -> None:
-        make = {"outbox": self.dispatch.run, "inputs": self._consume, "supervisor": self._supervise}[name]
-        self._tasks[name] = asyncio.get_running_loop().create_task(make(), name=name)
-
-    def _dead_parts(self) -> list[tuple[str, str]]:
-        """(part, why) for every part that ended on its own."""
-        dead = []
-        if self.mqtt is not None and not self.mqtt.closed and not self.mqtt.alive:
-            dead.append(("mqtt", f"the MQTT network thread ended: {self.mqtt.died!r}"))
-        for name, task in self._tasks.items():
-            if task.done():
-                why = "it returned" if task.cancelled() or task.exception() is None else repr(task.exception())
-                if name != "inputs" or not self._stop.is_set():  # inputs ends on end of input
-                    dead.append((name, f"the {name} task ended: {why}"))
-        return dead
-
-    async def _supervise(self) -> None:
-        while not self._stop.is_set():
-            await asyncio.sleep(SUPERVISE_EVERY)
-            self.revive()
-
     def revive(self) -> None:
         """Restart every part that died (reported as an ``error`` event); past the restart
         budget, stop the daemon with status 70 so systemd starts a fresh one."""
         if self._stop is None or self._stop.is_set():
             return
-        now = self.clock()
-        for name, why in self._dead_parts():
-            recent = [t for t in self._restarts.get(name, []) if now - t < RESTART_BUDGET[1]]
-            if len(recent) >= RESTART_BUDGET[0]:
-                self._broken = f"{why}; restarted {len(recent)} times in {RESTART_BUDGET[1]:g}s, giving up"
-                log.error("%s: stopping so that a fresh process takes over", self._broken)
-                self.events.emit("error", new_id(), code="part-failed", part=name, message=self._broken)
-                self.exit_status = 70
-                self.request_stop()
-                return
-            self._restarts[name] = [*recent, now]
-            log.error("%s; restarting it", why)
-            self.events.emit("error", new_id(), code="part-restarted", part=name,
-                             message=f"{why}; restarted it")
-            if name == "mqtt":
-                self.mqtt.start()
-            else:
-                self._start_part(name)
+        if not self.parts.revive(stopping=False):
+            self.exit_status = 70
+            self.request_stop()
 
     async def reload(self, config: Config) -> None:
         """Build everything for ``config`` first; swap only when that worked (else raise)."""
@@ -340,9 +300,9 @@ class Daemon:
             return "understanding not loaded"
         if self._executor._shutdown:  # noqa: SLF001
             return "understanding executor is shut down"
-        if self._broken:
-            return self._broken
-        dead = [why for _, why in self._dead_parts()]
+        if self.parts.broken:
+            return self.parts.broken
+        dead = [why for _, why in self.parts.dead(stopping=self._stop is not None and self._stop.is_set())]
         return "; ".join(dead) if dead else None
 
     def _status(self) -> None:
@@ -410,21 +370,7 @@ class Daemon:
                                      "restart); publish commands without the retain flag")
             return
         try:
-            if len(payload) > MAX_TEXT_IN or b"\x00" in payload:
-                raise InputRejected(f"text/in payload of {len(payload)} bytes is binary or longer than "
-                                    f"{MAX_TEXT_IN}; send one UTF-8 command")
-            text = payload.decode("utf-8")
-            area = None
-            if text.lstrip().startswith("{"):
-                doc = json.loads(text)
-                if not isinstance(doc, dict) or not isinstance(doc.get("text"), str):
-                    raise InputRejected('JSON on text/in needs {"text": "...", "area": "<area id>"}')
-                text, area = doc["text"], doc.get("area")
-                if area is not None and (not isinstance(area, str)
-                                         or area not in {a.id for a in self.config.areas}):
-                    raise InputRejected(f"unknown area {str(area)[:80]!r} in text/in message; "
-                                        "give one area id of the config as a string")
-            text.encode("utf-8")  # a lone surrogate escape ("\\ud800") is no text
+            text, area = read_text_in(payload, {a.id for a in self.config.areas})
         except (ValueError, RecursionError) as exc:
             self.events.emit("error", ident, code="input-rejected", source="mqtt",
                              message=f"text/in payload is not UTF-8 text or valid JSON: {exc}")
@@ -492,35 +438,7 @@ class Daemon:
         if self.talk is not None:
             self.talk.heard(uid, t.text, utt.area)
         now = utt.received  # a "yes" counts from when it was said, not when its turn came
-        expired = self.confirm.expire(now)
-        if expired is not None:
-            self._confirm_dropped(expired, "confirm-timeout", "no \"yes\" within the confirmation window")
-        word = answer_word(t.text)
-        if self.confirm.pending is not None:
-            asked = self.confirm.pending
-            here = utt.area or self.config.area  # no area given: the agent's own room
-            if word == "yes" and (now < asked.asked_at + REACTION or here != asked.area):
-                why = ("that \"yes\" was said before the question" if now < asked.asked_at
-                       else f"that \"yes\" came less than {REACTION:g}s after the question: it was sent "
-                            "with the command, not in answer to it" if now < asked.asked_at + REACTION
-                       else "the question was asked in another room; answer it there")
-                self.events.emit("not_understood", uid, text=t.text, reason=why)
-                return
-            if word == "yes":
-                pending, _ = self.confirm.take(now)
-                self.events.emit("confirm", uid, result="confirmed", asked=pending.uid,
-                                 devices=pending.devices)
-                self.dispatch.queue(pending.uid, pending.intent, pending.actions, pending.effects, utt.received)
-                return
-            pending, _ = self.confirm.take(now)
-            reason = "cancelled" if word == "no" else "superseded"
-            self._confirm_dropped(pending, "confirm-" + reason,
-                                  "cancelled" if word == "no" else "something else was said instead of \"yes\"")
-            if word == "no":
-                self.dispatch.cancel()  # "never mind" also stops what is still waiting to be sent
-                return
-        elif word == "yes":
-            self.events.emit("not_understood", uid, text=t.text, reason="nothing is waiting for a \"yes\"")
+        if self.asking.answer(uid, t.text, utt.area or self.config.area, now):  # no area: the agent's room
             return
         try:
             reading: Reading = await self.loop.run_in_executor(  # (talk: the answer to "which one?")
@@ -538,8 +456,8 @@ class Daemon:
         first = reading.commands[0]
         timing.intent = self.clock()
         self.events.emit("intent", uid, text=reading.text, intent=first.name, targets=list(first.targets),
-                         slots=_jsonable(first.slots), engine=first.engine, confidence=first.confidence,
-                         commands=[_command(p) for p in plans], timing=timing.as_json(self.wall))
+                         slots=jsonable(first.slots), engine=first.engine, confidence=first.confidence,
+                         commands=[command_json(p) for p in plans], timing=timing.as_json(self.wall))
         self.dispatch.follow(uid, timing)
         engine.dialogue.remember(reading, plans, before, area=utt.area, now=now)
         if any(c.name == "cancel" for c in reading.commands):
@@ -560,14 +478,8 @@ class Daemon:
             for p in plan.problems:
                 self.events.emit("error", uid, code=p.code, device=p.device, message=p.message)
             if plan.answer is not None:
-                self.events.emit("answer", uid, intent=plan.intent.name, **_jsonable(plan.answer))
-            # confirmation follows the topic too: a custom intent publishing to a lock's topic waits as well
-            owner = engine.planner.confirm_topics
-            actions = [a if a.device in engine.devices or a.topic not in owner
-                       else dataclasses.replace(a, device=owner[a.topic]) for a in plan.actions]
-            hold = [a for a in actions if (a.device in engine.devices and engine.devices[a.device].confirm)
-                    or a.topic in owner]
-            go = [a for a in actions if a not in hold]
+                self.events.emit("answer", uid, intent=plan.intent.name, **jsonable(plan.answer))
+            go, hold = held_back(plan.actions, engine.devices, engine.planner.confirm_topics)
             name = plan.intent.name or ""
             if go:
                 self.dispatch.queue(uid, name, go, plan.effects, received)
@@ -576,59 +488,17 @@ class Daemon:
                 names.append(name)
                 held_fx.update({d: plan.effects[d] for d in {a.device for a in hold} if d in plan.effects})
         if held:
-            name = "+".join(dict.fromkeys(names))
-            now = self.clock()
-            pending = Pending(uid, plans.intent.text if isinstance(plans, Plan) else plans[0].intent.text, name,
-                              held, now + self.confirm.window, held_fx, asked_at=now, area=area or self.config.area)
-            replaced = self.confirm.ask(pending)
-            if replaced is not None:
-                self._confirm_dropped(replaced, "confirm-superseded", "a newer question replaced it")
-            self.events.emit("confirm", uid, result="asking", devices=pending.devices,
-                             names=[engine.devices[d].name for d in pending.devices],
-                             intent=name, window=self.confirm.window)
-            self._arm_timer()
+            text = plans.intent.text if isinstance(plans, Plan) else plans[0].intent.text
+            self.asking.ask(uid, text, names, held, held_fx, area or self.config.area,
+                            {d: engine.devices[d].name for d in {a.device for a in held}})
         if self.talk is not None:
             self.talk.planned(uid, [plans] if isinstance(plans, Plan) else list(plans), area)
 
-    # ------------------------------------------------------------------ confirmations
-    def _arm_timer(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-        pending = self.confirm.pending
-        if pending is not None and self.loop is not None:
-            self._timer = self.loop.call_later(max(0.0, pending.deadline - self.clock()) + 0.01,
-                                               self._confirm_timeout)
-
     def confirm_moved(self) -> None:
         """The open question's deadline moved (it was spoken: agent/voice): time it anew."""
-        self._arm_timer()
+        self.asking.arm()
 
-    def _confirm_timeout(self) -> None:
-        expired = self.confirm.expire(self.clock())
-        if expired is not None:
-            self._confirm_dropped(expired, "confirm-timeout", "no \"yes\" within the confirmation window")
-        else:
-            self._arm_timer()
-
-    def _confirm_dropped(self, pending: Pending, code: str, why: str) -> None:
-        self.dispatch.dropped += len(pending.actions)
-        self.events.emit("confirm", pending.uid, result=code.removeprefix("confirm-"), devices=pending.devices)
-        self.events.emit("error", pending.uid, code=code, devices=pending.devices, intent=pending.intent,
-                         message=f"{pending.intent.replace('_', ' ')} not done: {why}")
-
-
-_PARTS = ("outbox", "inputs", "supervisor")
-"""The daemon's tasks; with the MQTT network thread, what :meth:`Daemon.revive` restarts."""
 
 _CONNECTION = ("host", "port", "keepalive", "client_id", "username", "password", "password_file", "tls",
                "protocol", "reconnect_min", "reconnect_max")
 
-
-def _command(plan: Plan) -> dict[str, Any]:
-    i = plan.intent
-    return {"intent": i.name, "targets": list(i.targets), "slots": _jsonable(i.slots), "engine": i.engine,
-            "confidence": i.confidence, "actions": [a.as_json() for a in plan.actions]}
-
-
-def _jsonable(value: Any) -> Any:
-    return json.loads(json.dumps(value, default=lambda o: list(o) if isinstance(o, (tuple, set)) else str(o)))
