@@ -1,7 +1,7 @@
 import pytest
 
 from agent.understanding.templates import (Alt, FirstSets, Seq, Slot, TemplateSyntaxError, Word, expand_rules,
-                             match, parse_template, required_words)
+                                           match, parse_template, required_words, share)
 
 
 def words(*ws):
@@ -77,3 +77,41 @@ def test_first_sets_prune_but_never_lose_a_match():
     slots = {"device": lambda toks, s: [(s + 2, "g", 1.0)] if toks[s:s + 2] == ("garage", "door") else []}
     assert len(list(match(tree, words("open", "garage", "door"), slots, first))) == 1
     assert list(match(tree, words("lock", "garage", "door"), slots, first)) == []
+
+
+def _nodes(tree, seen):
+    seen[id(tree)] = tree
+    for child in getattr(tree, "items", ()) + getattr(tree, "options", ()):
+        _nodes(child, seen)
+    return seen
+
+
+def test_shared_subtrees_are_one_object_and_match_as_before():
+    rules = {"turn": parse_template("(turn|switch) [the]"), "where": parse_template("[in the] {area}")}
+    table = {}
+    texts = ("<turn> on {device} <where>", "<turn> off {device} <where>", "<turn> on {device} <where>")
+    plain = [expand_rules(parse_template(t), rules) for t in texts]
+    shared = [share(t, table) for t in plain]
+    assert shared == plain  # the same values
+    assert shared[0] is shared[2]  # the same sentence twice is one tree
+    assert shared[0].items[0] is shared[1].items[0]  # "(turn|switch)" once for both
+    everything = {}
+    for tree in shared:
+        _nodes(tree, everything)
+    assert len(everything) == len(set(everything.values()))  # no two equal nodes left
+    slots = {"device": lambda toks, s: [(s + 1, toks[s], 1.0)] if toks[s] == "fan" else [],
+             "area": lambda toks, s: [(s + 1, toks[s], 1.0)] if toks[s] == "hall" else []}
+    first = FirstSets({"device": frozenset({"fan"}), "area": frozenset({"hall"})})
+    for toks in (words("switch", "off", "fan", "hall"), words("turn", "on", "fan", "in", "hall"),
+                 words("turn", "on", "hall", "fan")):
+        for before, after in zip(plain, shared):
+            assert list(match(before, toks, slots)) == list(match(after, toks, slots, first))
+
+
+def test_first_sets_keep_one_object_per_distinct_set():
+    first = FirstSets({"device": frozenset({"fan", "lamp"})})
+    a = parse_template("(turn|switch) on {device}")
+    b = parse_template("(switch|turn) off {device}")  # other objects, the same starting words
+    assert first.of(a)[0] == {"turn", "switch"}
+    assert first.of(a)[0] is first.of(b)[0]
+    assert first.of(Seq((Slot("device", "device"),)))[0] is first.slot_first["device"]

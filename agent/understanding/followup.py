@@ -15,7 +15,7 @@ from ..messages import Intent
 from ..normalize import tokens
 from .registry import DeviceRef, Registry
 from .resolve import resolve
-from .templates import FirstSets, Matcher, expand_rules, parse_template, prime
+from .templates import FirstSets, Matcher, expand_rules, parse_template, prime, share
 
 _RULES = {
     "all": "(all [of]|every|each|both [of])",
@@ -101,12 +101,15 @@ class Fragments:
         self.specs = intents
         self.first = FirstSets(registry.slot_first(False))
         self.trees = []
+        rules = {k: parse_template(v) for k, v in _RULES.items()}
+        shared: dict[tuple, Any] = {}
         for text in _TARGETS:
-            tree = expand_rules(parse_template(text), {k: parse_template(v) for k, v in _RULES.items()})
+            tree = share(expand_rules(parse_template(text), rules), shared)
             prime(tree, self.first)
             self.trees.append(tree)
 
-        self.loc = expand_rules(parse_template("(in|at|on|inside|upstairs in|downstairs in) ({area}|{floor})"), {})
+        self.loc = share(expand_rules(parse_template("(in|at|on|inside|upstairs in|downstairs in) ({area}|{floor})"), {}),
+                         shared)
         prime(self.loc, self.first)
 
     def loc_suffix(self, toks: tuple[str, ...]) -> tuple[str, ...]:

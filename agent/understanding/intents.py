@@ -39,7 +39,7 @@ from ..config import Reader, suggest
 from ..devices import TYPES
 from ..errors import ConfigError
 from .templates import (Alt, Node, Seq, TemplateSyntaxError, Word, expand_rules, min_length,
-                        parse_template, required_words, slot_refs)
+                        parse_template, required_words, share, slot_refs)
 from ..yamlsrc import load_yaml
 
 BUILTIN_SLOTS = ("integer", "number", "percentage", "temperature", "color", "duration", "device",
@@ -214,9 +214,10 @@ def load_intents(paths: tuple[Path, ...] | list[Path]) -> IntentSet:
         r.done()
 
     sentences: list[Sentence] = []
+    shared: dict[tuple, Node] = {}
     for name, text, fixed, group_types, group, src in raw_sentences:
         try:
-            tree = expand_rules(parse_template(text), rules)
+            tree = share(expand_rules(parse_template(text), rules), shared)
         except TemplateSyntaxError as exc:
             problems.append(f"{src}: intents.{name}: template syntax error: {exc}")
             continue

@@ -162,6 +162,32 @@ def expand_rules(node: Node, rules: dict[str, Node], stack: tuple[str, ...] = ()
     return node
 
 
+def share(node: Node, table: dict[tuple, Node]) -> Node:
+    """``node`` with every subtree that equals one already in ``table`` replaced by that one.
+
+    Rules are expanded into every sentence that uses them, so a home's templates hold the
+    same ``(turn|switch) on`` or ``[the] {device}`` thousands of times; shared, each is one
+    object, and what is computed per node (:class:`FirstSets`) is computed and kept once.
+    Nodes are immutable values, so sharing them changes no match. ``table`` holds the
+    shared nodes, keyed by their kind and their (already shared) children's ids.
+    """
+    if isinstance(node, Seq):
+        items = tuple(share(i, table) for i in node.items)
+        key: tuple = (Seq, tuple(map(id, items)))
+        made = table.get(key)
+        if made is None:
+            made = table[key] = Seq(items)
+        return made
+    if isinstance(node, Alt):
+        options = tuple(share(o, table) for o in node.options)
+        key = (Alt, node.optional, tuple(map(id, options)))
+        made = table.get(key)
+        if made is None:
+            made = table[key] = Alt(options, node.optional)
+        return made
+    return table.setdefault((type(node), node), node)
+
+
 def _seq(items: tuple[Node, ...]) -> Node:
     flat: list[Node] = []
     for item in items:
@@ -236,6 +262,10 @@ class FirstSets:
         self.slot_first = slot_first
         self.info: dict[int, tuple[frozenset[str] | None, bool]] = {}
         self._keep: list[Node] = []
+        self._sets: dict[frozenset[str], frozenset[str]] = {}
+        for words in slot_first.values():
+            if words is not None:
+                self._one(words)
 
     def of(self, node: Node) -> tuple[frozenset[str] | None, bool]:
         key = id(node)
@@ -243,32 +273,43 @@ class FirstSets:
         if got is not None:
             return got
         if isinstance(node, Word):
-            got = (frozenset((node.text,)), False)
+            got = (self._one(frozenset((node.text,))), False)
         elif isinstance(node, Slot):
-            got = (self.slot_first.get(node.list_name, ANY), False)
-        elif isinstance(node, Seq):
-            first: frozenset[str] | None = frozenset()
-            nullable = True
-            for item in node.items:
-                f, n = self.of(item)
-                first = ANY if first is ANY or f is ANY else first | f
-                if not n:
-                    nullable = False
-                    break
-            got = (first, nullable)
-        elif isinstance(node, Alt):
-            first = frozenset()
-            nullable = node.optional
-            for option in node.options:
-                f, n = self.of(option)
-                first = ANY if first is ANY or f is ANY else first | f
-                nullable = nullable or n
-            got = (first, nullable)
+            words = self.slot_first.get(node.list_name, ANY)
+            got = (ANY if words is ANY else self._one(words), False)
+        elif isinstance(node, (Seq, Alt)):
+            union: set[str] = set()
+            anything = False
+            if isinstance(node, Seq):
+                nullable = True
+                for item in node.items:
+                    f, n = self.of(item)
+                    if f is ANY:
+                        anything = True
+                    else:
+                        union |= f
+                    if not n:
+                        nullable = False
+                        break
+            else:
+                nullable = node.optional
+                for option in node.options:
+                    f, n = self.of(option)
+                    if f is ANY:
+                        anything = True
+                    else:
+                        union |= f
+                    nullable = nullable or n
+            got = (ANY if anything else self._one(frozenset(union)), nullable)
         else:
             raise TemplateSyntaxError(f"unexpanded rule {node!r}")
         self.info[key] = got
         self._keep.append(node)  # ids stay valid while the tree lives
         return got
+
+    def _one(self, words: frozenset[str]) -> frozenset[str]:
+        """One object per distinct set: most nodes start with the same few sets of words."""
+        return self._sets.setdefault(words, words)
 
 
 class Matcher:
