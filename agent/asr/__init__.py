@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from ..config import Config
 from ..models import resolve
 from .base import Recogniser, Worker
-from .correct import Correction, Corrector
 from .settings import AsrSettings, read_asr
+
+if TYPE_CHECKING:  # the corrector needs numpy: imported when a config asks for it, not by every reader of asr settings
+    from .correct import Correction, Corrector
 
 __all__ = ["Asr", "Heard", "Recogniser", "Worker", "build_asr", "read_asr", "AsrSettings"]
 
@@ -118,6 +120,7 @@ def build_asr(config: Config, settings: AsrSettings | None = None, engine=None) 
     corrector = None
     accepts = None
     if settings.mode == "corrected":
+        from .correct import Corrector
         corrector = Corrector(engine.intents, engine.registry, max_distance=settings.max_distance)
         accepts = lambda text: engine.understand(text).understood  # noqa: E731
     return Asr(settings, recogniser, corrector, accepts)

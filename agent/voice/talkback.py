@@ -15,6 +15,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -259,12 +261,22 @@ def attach(daemon: Any, config: Any, *, speak: bool = True) -> TalkBack:
     return talk
 
 
+_SPEAKER_PROBE = "import sounddevice as s; print(any(d['max_output_channels'] > 0 for d in s.query_devices()))"
+SPEAKER_PROBE_S = 10.0
+"""Longest wait for the answer to "is there a speaker?" (a hung sound server means none)."""
+
+
 def _has_speaker() -> bool:
+    """Is there a sound output? Asked in a child process: loading PortAudio pulls ALSA's
+    plugins into the process (PulseAudio, JACK, an ffmpeg codec library...), about 20 MiB
+    that a daemon which then finds no speaker would carry for good. When there is one,
+    the voice loads PortAudio itself."""
     try:
-        import sounddevice
-        return any(d["max_output_channels"] > 0 for d in sounddevice.query_devices())
-    except Exception:  # noqa: BLE001 - no PortAudio, no devices: no speaker
+        done = subprocess.run([sys.executable, "-c", _SPEAKER_PROBE], capture_output=True, text=True,
+                              timeout=SPEAKER_PROBE_S, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.SubprocessError):  # no interpreter to start, or no answer in time
         return False
+    return done.returncode == 0 and done.stdout.strip() == "True"  # no PortAudio, no devices: no speaker
 
 
 def _load(config: Any):
