@@ -233,3 +233,22 @@ def test_an_acknowledgement_after_the_ttl_is_reported_as_late(tmp_path):
     action = [e for e in events if e["kind"] == "action"][0]
     assert action["late"] is True
     assert [e["code"] for e in events if e["kind"] == "error"] == ["action-late"]
+
+
+def test_a_sent_action_whose_ack_was_lost_is_never_reported_as_not_sent(tmp_path):
+    # sent, then the connection dropped before its acknowledgement: queued again to be sent
+    # when the broker is back, but the TTL ran out first. The broker may have taken it (its
+    # acknowledgement lost in the drop), so it is "unconfirmed", never "not sent"
+    client, clock = FakeClient(), Clock()
+    d, events = dispatcher(tmp_path, client, clock, ttl=3)
+    d.queue("u1", "turn_on", [Action("z2m/Desk Lamp/set", "a", 1, False, "light.desk")], {}, clock.now)
+    asyncio.run(_step(d))
+    client.connected = False
+    d.lost()                                  # the broker went away before acknowledging
+    d.queue("u2", "turn_on", [Action("z2m/Porch Light/set", "b", 1, False, "light.porch")], {}, clock.now)
+    clock.now += 3.5
+    d.expire()
+    codes = [(e["id"], e["code"]) for e in events if e["kind"] == "error"]
+    assert codes == [("u1", "action-unconfirmed"), ("u2", "action-stale")]
+    assert "may or may not have reached the device" in events[-2]["message"]
+    assert "not sent" in events[-1]["message"]

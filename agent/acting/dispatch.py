@@ -100,7 +100,7 @@ class Dispatcher:
 
     def cancel(self) -> None:
         for entry in self.outbox.cancel():
-            self.drop(entry, "cancelled", "cancelled before it was sent")
+            self.unsent(entry, "cancelled", "cancelled before it was sent", "it was cancelled")
 
     # ------------------------------------------------------------------ broker events
     def acked(self, mid: int, error: str | None) -> None:
@@ -226,7 +226,8 @@ class Dispatcher:
         while not self.outbox.idle or also():
             if until is not None and self.clock() > until:
                 for entry in self.outbox.cancel():
-                    self.drop(entry, "stopping", "not sent: the agent was stopping and its stop time ran out")
+                    self.unsent(entry, "stopping", "not sent: the agent was stopping and its stop time ran out",
+                                "the agent stopped")
                 for entry in self.outbox.withdraw():
                     self.drop(entry, "action-unconfirmed", "sent, but the agent stopped before the broker "
                                                            "confirmed it")
@@ -242,9 +243,21 @@ class Dispatcher:
 
     def expire(self) -> None:
         for entry in self.outbox.expire(self.clock()):
+            ttl = f"{entry.deadline - entry.received:g}s time-to-live"
             why = ("the broker was unreachable for longer than" if self.mqtt is None or not self.mqtt.connected
                    else "the broker (or the agent, short of CPU) did not take it within")
-            self.drop(entry, "action-stale", f"not sent: {why} the {entry.deadline - entry.received:g}s time-to-live")
+            self.unsent(entry, "action-stale", f"not sent: {why} the {ttl}", f"its {ttl} ran out")
+
+    def unsent(self, entry: Entry, code: str, why: str, instead: str) -> None:
+        """Drop a queued action. One that was sent before, to a connection that dropped
+        before the broker acknowledged it, is ``action-unconfirmed``, not "not sent": the
+        broker may have taken it (``instead``: why it is not sent again)."""
+        if entry.attempts:
+            self.drop(entry, "action-unconfirmed", "sent, but the connection dropped before the broker "
+                      f"confirmed it, and {instead} before it could be sent again: it may or may not "
+                      "have reached the device")
+        else:
+            self.drop(entry, code, why)
 
     def drop(self, entry: Entry, code: str, why: str, **extra: Any) -> None:
         self.dropped += 1
