@@ -34,8 +34,10 @@ class AgentProc:
         self.events: list[dict] = []
         self.stderr: list[str] = []
         self.lock = threading.Lock()
-        threading.Thread(target=self._read_out, daemon=True).start()
-        threading.Thread(target=self._read_err, daemon=True).start()
+        self._readers = [threading.Thread(target=self._read_out, daemon=True),
+                         threading.Thread(target=self._read_err, daemon=True)]
+        for reader in self._readers:
+            reader.start()
 
     def _read_out(self) -> None:
         for line in self.proc.stdout:
@@ -61,7 +63,11 @@ class AgentProc:
         self.proc.stdin.close()
 
     def wait(self, timeout: float = 60.0) -> int:
-        return self.proc.wait(timeout)
+        """Wait for the exit, then for every event it printed to be read."""
+        status = self.proc.wait(timeout)
+        for reader in self._readers:
+            reader.join(10.0)  # (a child it left behind may hold the pipe open)
+        return status
 
     def finish(self, lines: list[str] | None = None, timeout: float = 60.0) -> int:
         if lines:

@@ -169,6 +169,8 @@ class Recorder:
     def __post_init__(self) -> None:
         self.lock = threading.Lock()
         self.connected = threading.Event()
+        self.subscribed = threading.Event()
+        self._marks: dict[str, threading.Event] = {}
         cid = self.client_id or f"recorder-{os.getpid()}-{id(self)}"
         kwargs = {"protocol": MQTTProtocolVersion.MQTTv5} if self.v5 else {"clean_session": False}
         self.client = paho.Client(CallbackAPIVersion.VERSION2, client_id=cid, **kwargs)
@@ -181,13 +183,20 @@ class Recorder:
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = lambda *a: self.connected.clear()
         self.client.on_message = self._on_message
+        self.client.on_subscribe = lambda *a: self.subscribed.set()
 
     def _on_connect(self, client, userdata, flags, reason, properties) -> None:
         if not reason.is_failure:
-            client.subscribe([(t, 1) for t in self.topics])
+            client.subscribe([(t, 1) for t in (*self.topics, BARRIER + "#")])
             self.connected.set()
 
     def _on_message(self, client, userdata, msg) -> None:
+        if msg.topic.startswith(BARRIER):  # barrier(): not a recorded message
+            with self.lock:
+                mark = self._marks.get(msg.topic)
+            if mark is not None:
+                mark.set()
+            return
         with self.lock:
             self.messages.append(Message(msg.topic, bytes(msg.payload), bool(msg.retain), bool(msg.dup),
                                          time.monotonic()))
@@ -195,10 +204,22 @@ class Recorder:
     def start(self) -> "Recorder":
         self.client.connect(self.broker.host, self.broker.port, 30)
         self.client.loop_start()
-        if not self.connected.wait(10):
-            raise RuntimeError("recorder could not connect")
-        time.sleep(0.1)  # let the SUBACK arrive
+        if not self.connected.wait(10) or not self.subscribed.wait(10):
+            raise RuntimeError("recorder could not connect and subscribe")
         return self
+
+    def barrier(self, timeout: float = 30.0) -> None:
+        """Wait until everything the broker took before now has reached this subscriber:
+        a marker published to ourselves comes back after all of it (the broker queues a
+        subscriber's messages in order). Instead of sleeping "long enough"."""
+        topic = f"{BARRIER}{id(self)}/{len(self._marks)}"
+        mark = threading.Event()
+        with self.lock:
+            self._marks[topic] = mark
+        wait_for(self.connected.is_set, timeout, "the recorder connected")
+        self.client.publish(topic, b"", qos=1)
+        if not mark.wait(timeout):
+            raise AssertionError(f"timed out after {timeout}s waiting for the broker to deliver to the recorder")
 
     def stop(self) -> None:
         self.client.disconnect()
@@ -221,6 +242,10 @@ class Recorder:
             seen.add(key)
             out.append(m)
         return out
+
+
+BARRIER = "test-barrier/"
+"""Markers of :meth:`Recorder.barrier` (subscribed by every recorder, never recorded)."""
 
 
 def agent_command(*args: str) -> list[str]:
