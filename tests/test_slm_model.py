@@ -72,6 +72,18 @@ def test_trained_model_says_not_understood_rather_than_guess(trained):
         assert not got.understood, (text, got)
 
 
+def test_a_name_from_another_home_is_not_mapped_onto_a_device_here(trained):
+    # slurp_home has one door-less lock-less flat of lights: "back"/"desk" are words of names
+    # in other homes; here they name nothing, even though "back" is a word the templates use
+    # ("put it back"), so no model answer may put a light of this home in their place
+    for text in ("switch on the desk lamp in the office", "turn off the back light",
+                 "dim the bedside lamp"):
+        got = trained.understand(text)
+        assert not got.understood and "nothing here is called" in got.reason, (text, got)
+    got = trained.understand("turn off the porch light")
+    assert got.understood and got.targets == ("light.porch",)
+
+
 def test_trained_prompt_is_only_the_utterance(trained):
     """A command costs only its own tokens: no device list, no examples in the prompt."""
     eng = trained.slm

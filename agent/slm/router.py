@@ -34,12 +34,22 @@ class Router:
         self.sentences = self.templates.sentences
         self.known = getattr(self.slm, "known", self.templates.known)
         """Words that are not names (templates' words; with a trained model, its corpus's too)."""
+        from ..training.words import name_words
+        reg = self.registry
+        own: set[str] = set()
+        for index in (reg.device_index, reg.area_index, reg.floor_index, reg.kind_index):
+            for phrase in index.phrases:
+                own.update(phrase)
+        self.elsewhere = name_words() - own
+        """Words of names that other homes use and this one does not ("back" of "back door"
+        where the only door is the front door): before a kind word they name a thing this
+        home does not have, even where the templates use the word otherwise ("put it back")."""
 
     def understand(self, text: str, *, area: str | None = None) -> Intent:
         got = self.templates.understand(text, area=area)
         if got.understood and got.confidence >= SURE or got.reason == HERE_UNKNOWN:
             return got  # understood; or understood but the room is not known: ask, not guess
-        named = unknown_name(self.templates.words(text), self.known, self.registry.kind_index)
+        named = unknown_name(self.templates.words(text), self.known, self.registry.kind_index, self.elsewhere)
         if named:
             # "open the pod bay doors": the words name a particular thing this home does not
             # have; mapping the generic word onto a real device would be a guess
@@ -60,13 +70,15 @@ class Router:
         self.slm.close()
 
 
-def unknown_name(toks: tuple[str, ...], known: frozenset[str], kinds) -> str:
-    """The unknown words right before a kind word ("pod bay" in "pod bay doors"), if any."""
+def unknown_name(toks: tuple[str, ...], known: frozenset[str], kinds,
+                 elsewhere: frozenset[str] = frozenset()) -> str:
+    """The unknown words right before a kind word ("pod bay" in "pod bay doors"), if any;
+    words in ``elsewhere`` (names this home does not use) count as unknown there."""
     for start in range(1, len(toks)):
         if not kinds.exact(toks, start):
             continue
         j = start
-        while j > 0 and toks[j - 1] not in known and not is_number(toks[j - 1]):
+        while j > 0 and (toks[j - 1] not in known or toks[j - 1] in elsewhere) and not is_number(toks[j - 1]):
             j -= 1
         if j < start:
             return " ".join(toks[j:start] + toks[start:start + 1])

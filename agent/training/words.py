@@ -41,10 +41,18 @@ def command_words() -> frozenset[str]:
     for pattern in patterns:
         chunk = re.sub(r"[{<][^}>]*[}>]", " ", pattern)
         said.update(tokens(re.sub(r"[()\[\]|]", " ", chunk), keep_fillers=True))
+    names = name_words()
+    return frozenset(w for w in said if w not in names and _WORD.fullmatch(w))
+
+
+@lru_cache(maxsize=1)
+def name_words() -> frozenset[str]:
+    """Words that make up the names of devices, rooms and scenes in the corpus's random
+    homes ("back", "desk", "porch", "morning"), and the words for kinds of device."""
     names: set[str] = set()
     catalogs = (LIGHTS, PLUGS, APPLIANCES, FANS, LOCKS, CLIMATE, TVS, SPEAKERS, VACUUMS, SCENES, PEOPLE,
                 tuple(ROOMS), *ROOMS.values(), *COVERS.values(), tuple(vocab.KINDS))
     for catalog in catalogs:
         for name in catalog:
             names.update(_WORD.findall(name.lower()))
-    return frozenset(w for w in said if w not in names and _WORD.fullmatch(w))
+    return frozenset(names)
