@@ -31,7 +31,8 @@ MODEL_FILE = Path("assets") / "silero_vad_v6.onnx"
 def model_path() -> Path | None:
     """faster-whisper's copy of the Silero VAD v6 model, or None when it is not installed."""
     spec = importlib.util.find_spec("faster_whisper")  # a top-level name: nothing is imported
-    for folder in (spec.submodule_search_locations or []) if spec is not None else []:
+    folders = spec.submodule_search_locations if spec is not None else None
+    for folder in folders or ():
         path = Path(folder) / MODEL_FILE
         if path.is_file():
             return path
