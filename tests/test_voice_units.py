@@ -9,6 +9,7 @@ import dataclasses
 import http.server
 import shutil
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -19,7 +20,7 @@ from agent.voice.espeak import EspeakVoice
 from agent.voice.piper import PiperVoice, find_voice
 from agent.voice.settings import VoiceSettings, read_voice
 from agent.voice.sounds import acknowledgement
-from agent.voice.tts import sentences, synthesize
+from agent.voice.tts import phrases, sentences, synthesize, trim_silence
 from agent.voice.voices import build_voice
 
 
@@ -42,6 +43,43 @@ def test_piper_and_espeak_speak_through_one_interface(joe):
 def test_sentences_split_where_a_listener_hears_a_pause():
     assert sentences("Yes, the door is locked. Two lights are on: the lamp.") == \
         ["Yes, the door is locked.", "Two lights are on:", "the lamp."]
+
+
+def test_the_first_sentence_opens_with_a_short_phrase_of_its_own():
+    def cut(text, language="en"):
+        return [(p.text, p.ends_sentence) for p in phrases(text, language)]
+    assert cut("Yes, the kettle is on. It boils.") == [("Yes,", False), ("the kettle is on.", True),
+                                                        ("It boils.", True)]
+    assert cut("Should I unlock the front door?") == [("Should I unlock", False), ("the front door?", True)]
+    assert cut("Turning on the bedroom lamp.") == [("Turning on", False), ("the bedroom lamp.", True)]
+    assert cut("Opening the living room blinds.") == [("Opening", False), ("the living room blinds.", True)]
+    assert cut("The front door is locked.") == [("The front door", False), ("is locked.", True)]
+    assert cut("Okay, done.") == [("Okay, done.", True)]  # four words or fewer stay whole
+    assert cut("The living room temperature reads 19.5 degrees.") == \
+        [("The living room temperature reads 19.5 degrees.", True)]  # no place to break early
+    assert cut("Soll ich die Haustür aufschließen?", "de") == [("Soll ich die Haustür aufschließen?", True)]
+    assert cut("Ja, die Haustür ist zu.", "de") == [("Ja,", False), ("die Haustür ist zu.", True)]
+
+
+def test_phrases_of_one_sentence_join_without_a_stop(joe):
+    rate = joe.sample_rate
+    quiet = np.zeros(rate // 2, dtype=np.int16)
+    sound = (np.sin(np.arange(rate // 4) / 5.0) * 8000).astype(np.int16)
+    padded = np.concatenate([quiet, sound, quiet])
+    assert len(trim_silence(padded, rate, keep_head_ms=10, keep_tail_ms=30)) == pytest.approx(
+        len(sound) + rate * 0.04, abs=rate * 0.011)
+    assert len(trim_silence(padded, rate, keep_tail_ms=30)) == pytest.approx(
+        len(sound) + len(quiet) + rate * 0.03, abs=rate * 0.011)
+    blocks = list(joe.stream("Should I unlock the front door?"))
+    # the opening phrase ends within 30 ms of its last sound, then the rest follows directly
+    assert len(blocks) == 3 and not blocks[2].any()
+    first = blocks[0]
+    assert len(first) - len(trim_silence(first, rate, keep_tail_ms=0)) <= rate * 0.035
+
+
+def test_piper_reads_decimal_numbers_with_their_point(joe):
+    assert "pˈɔɪnt fˈaɪv" in joe.phonemes("It is 19.5 degrees.")  # not "nineteen. five"
+    assert joe.speakable("3.25 and 1,200 watts.") == "3 point 2 5 and 1200 watts."
 
 
 def test_a_missing_piper_voice_falls_back_to_espeak_and_check_names_the_fix(tmp_path, demo_config):
@@ -177,3 +215,95 @@ def test_after_a_question_the_answer_needs_no_wake_phrase():
     always = Gate("always")
     always.follow_up(0.0, 8.0)
     assert always.state == "idle"  # nothing to open
+
+
+class _Speaker:
+    """A stand-in PortAudio output: its own thread takes a block every block's duration (the
+    device's clock) and keeps what it was given and when."""
+
+    def __init__(self, **kw):
+        self.callback, self.block, self.rate = kw["callback"], kw["blocksize"], kw["samplerate"]
+        self.starts = 0
+        self.heard: list[np.ndarray] = []
+        self.first_sound: tuple[float, float] | None = None  # the callback that took the first sample
+        self.running = threading.Event()
+        self.latency = 0.05
+        self.thread: threading.Thread | None = None
+
+    @property
+    def active(self):
+        return self.running.is_set()
+
+    def start(self):
+        self.starts += 1
+        self.running.set()
+        if self.thread is None:
+            self.thread = threading.Thread(target=self._run, daemon=True)
+            self.thread.start()
+
+    def _run(self):
+        tick = threading.Event()
+        while not tick.wait(self.block / self.rate):
+            if not self.running.is_set():
+                continue
+            out = np.zeros((self.block, 1), dtype=np.int16)
+            before = time.monotonic()
+            self.callback(out, self.block, None, None)
+            if out.any():
+                self.heard.append(out.reshape(-1).copy())
+                if self.first_sound is None:
+                    self.first_sound = (before, time.monotonic())
+
+    def abort(self):
+        self.running.clear()
+
+    def stop(self):
+        self.running.clear()
+
+    def close(self):
+        self.running.clear()
+
+
+class _Sd:
+    def __init__(self):
+        self.streams: list[_Speaker] = []
+        self.default = type("D", (), {"device": [-1, 0]})()
+
+    def query_devices(self):
+        return [{"name": "Speaker", "max_output_channels": 2, "max_input_channels": 0,
+                 "default_samplerate": 48000.0}]
+
+    def OutputStream(self, **kw):  # noqa: N802 - sounddevice's name
+        self.streams.append(_Speaker(**kw))
+        return self.streams[-1]
+
+
+def test_the_speaker_opens_once_and_first_audio_counts_when_it_plays(joe):
+    """The stream is opened when the voice loads and started per reply with the first phrase
+    already waiting; the first audio is timed when the device's callback takes it."""
+    from agent.voice.output import Mouth, Speech
+    sd = _Sd()
+    starts: list[float] = []
+    made: list[np.ndarray] = []
+    done = threading.Event()
+    mouth = Mouth(lambda: joe, sd=sd, on_start=lambda rid, latency: starts.append(latency),
+                  on_end=lambda rid, how: done.set(), on_audio=lambda rid, samples, rate: made.append(samples))
+    mouth.start()
+    try:
+        assert mouth.ready.wait(60) and len(sd.streams) == 1 and sd.streams[0].starts == 0
+        speaker = sd.streams[0]
+        queued = time.monotonic()
+        mouth.say(Speech("r1", "Turning on the bedroom lamp.", queued_at=queued))
+        assert done.wait(60)
+        before, after = speaker.first_sound
+        assert before - queued <= starts[0] <= after - queued  # taken by the device, not merely queued
+        done.clear()
+        mouth.say(Speech("r2", "The front door is locked.", queued_at=time.monotonic()))
+        assert done.wait(60)
+    finally:
+        mouth.close()
+    assert len(sd.streams) == 1 and speaker.starts == 2 and len(starts) == 2  # opened once, started per reply
+    # every sample of both replies reached the speaker (at its 48 kHz)
+    played = np.concatenate(speaker.heard)
+    expected = sum(len(m) for m in made) * 48000 / joe.sample_rate
+    assert np.count_nonzero(played) == pytest.approx(expected, rel=0.15)

@@ -1,10 +1,13 @@
 """Spoken replies on the speaker: one worker thread synthesises, PortAudio plays.
 
 :class:`Mouth` owns the voice and the output stream. :meth:`Mouth.say` only queues (any
-thread, never blocks); the worker synthesises sentence by sentence into a buffer that
-PortAudio's callback drains at the device's native rate, so the first sentence plays
-while the next is made. :meth:`Mouth.stop` (barge-in) drops what is playing and what is
-queued. :meth:`Mouth.muted` tells the microphone side to ignore what it hears while a
+thread, never blocks); the worker synthesises phrase by phrase into a buffer that
+PortAudio's callback drains at the device's native rate, so the first words play while
+the rest is made. The output stream is opened once, when the voice loads, and started for
+each reply with its first phrase already waiting, so the first callback plays it (a stream
+left running between replies would queue the first words behind the silence it holds: the
+device's latency, over a second through PulseAudio's null sink). :meth:`Mouth.stop`
+(barge-in) drops what is playing and what is queued. :meth:`Mouth.muted` tells the microphone side to ignore what it hears while a
 reply plays and for a short tail after it (the agent must never hear itself).
 
 Callbacks (``on_start(reply_id)``, ``on_end(reply_id, how)``, ``on_error(exc)``) run on
@@ -100,6 +103,8 @@ class Mouth:
         self._stop = threading.Event()  # barge-in: drop the current reply
         self._busy = threading.Event()
         self._quiet_since = float("-inf")
+        self._first_out = threading.Event()  # the callback took the current reply's first sample
+        self._first_out_at = 0.0
         self._stream: Any = None
         self._rate = 0
         self.ready = threading.Event()
@@ -234,6 +239,9 @@ class Mouth:
                     self._buffer[0] = block[take:]
             empty = not self._buffer
         out[filled:] = 0
+        if filled and not self._first_out.is_set():
+            self._first_out_at = self.clock()
+            self._first_out.set()
         if empty:
             self._drained.set()
 
@@ -249,6 +257,7 @@ class Mouth:
         assert voice is not None
         with self._lock:
             self._buffer.clear()
+            self._first_out.clear()
         started = False
         made: list[np.ndarray] = []
         parts: list[tuple[Any, int, bool]] = []
@@ -280,7 +289,9 @@ class Mouth:
                     started = True
                     self._drained.clear()
                     self._stream.start()
-                    self.on_start(job.reply_id, self.clock() - job.queued_at if job.queued_at else 0.0)
+                    # the first audio counts when the speaker's callback takes it
+                    first = self._first_out_at if self._first_out.wait(1.0) else self.clock()
+                    self.on_start(job.reply_id, first - job.queued_at if job.queued_at else 0.0)
         if made and job.text:
             whole = np.concatenate(made)
             if cached is None:
@@ -307,5 +318,5 @@ class Mouth:
         with self._lock:
             self._buffer.clear()
         if self._stream is not None and self._stream.active:
-            self._stream.abort()
+            self._stream.abort()  # drops what PortAudio still holds: silence now
         return "interrupted"

