@@ -77,6 +77,11 @@ def test_answers_from_known_state(home):
     assert reply("are any lights on in the living room").text == "No lights are on in the living room."
     feed("zigbee2mqtt/Bedroom Lamp", {"state": "ON", "brightness": 102})
     assert reply("what is the bedroom lamp doing").text == "The bedroom lamp is on at 40 percent."
+    # a "yes" says what the device is doing, not only the word asked about
+    assert reply("is the bedroom lamp on").text == "Yes, the bedroom lamp is on at 40 percent."
+    feed("home/thermostat/state", "heat")
+    feed("home/thermostat/temperature", "21.5")
+    assert reply("is the heating on").text == "Yes, the thermostat is on, set to 21.5 degrees."
 
 
 def test_a_reading_with_its_unit(home, demo_config):

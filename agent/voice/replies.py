@@ -81,7 +81,7 @@ DEFAULTS = {
     "failed": ("That didn't work.",),
     "state": ("{name} {is} {state}.",),
     "value": ("{name} {is} {value}.",),
-    "yes": ("Yes, {targets} {is} {state}.",),
+    "yes": ("Yes, {targets} {is} {actual}.",),
     "no": ("No, {targets} {is} {actual}.",),
     "some": ("{count} {things} {are} {state}{where}: {names}.",),
     "none": ("No {things} {are} {state}{where}.",),
@@ -301,12 +301,13 @@ class Replier:
             matching, unknown = answer.get("matching") or [], answer.get("unknown") or []
             base.update(state=state, where=self._where(intent.slots, ids), total=phrases.count_word(len(ids)))
             if len(ids) == 1:
-                if answer.get("answer") == "yes":
-                    return self.say("yes", "get_state", seed, **base)
+                device = self.devices.get(ids[0])
+                described = phrases.describe(device, entries[0].get("state") or {})
+                if answer.get("answer") == "yes":  # "Yes, the thermostat is on, set to 21.5 degrees."
+                    return self.say("yes", "get_state", seed, **base, actual=described or state)
                 if answer.get("answer") == "unknown":
                     return self.say("unknown", "get_state", seed, **base)
-                device = self.devices.get(ids[0])
-                actual = phrases.describe(device, entries[0].get("state") or {}) or f"not {state}"
+                actual = described or f"not {state}"
                 return self.say("no", "get_state", seed, **base, actual=actual)
             if matching:
                 n = len(matching)
