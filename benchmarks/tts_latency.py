@@ -2,16 +2,19 @@
 """Spoken replies: how soon the first audio plays, how fast each voice is, the memory it
 costs, and whether a listener hears the right words.
 
-    .venv/bin/python benchmarks/tts_latency.py [-n 40] [--skip-rss]
+    .venv/bin/python benchmarks/tts_latency.py [-n 40] [--skip-rss] [--round-trips 2]
 
 1. First audio: for short replies to real commands of ``config/demo.yaml`` (understood by
    the template engine, planned, rendered from the intent files' reply templates), the
-   time from the understood intent to the first sample handed to the speaker (PortAudio),
-   p50 and p95, with Piper (en_US-joe-medium) and with espeak-ng: "new" replies are said
-   for the first time (synthesised), "again" ones were said before (the voice keeps the
-   audio of its last 64 replies: "Should I unlock the front door?" comes back often).
-   Each reply is stopped once its first audio is out (barge-in), so the next starts from a
-   quiet speaker.
+   time from the understood intent to the first sample taken by the speaker (PortAudio's
+   callback), p50 and p95, with Piper (en_US-joe-medium) and with espeak-ng: "cold"
+   replies are synthesised (the voice's replay cache is emptied before each, so the text
+   was never spoken before as far as the voice knows), "warm" ones were said before (the
+   voice keeps the audio of its last 64 replies: "Should I unlock the front door?" comes
+   back often). Each reply is stopped once its first audio is out (barge-in), so the next
+   starts from a quiet speaker. Then where the time of a cold Piper reply goes: phonemes
+   (espeak-ng), onnxruntime for the opening phrase (what the first audio waits for), and
+   for the whole first sentence (what it waited for before replies were split), resampling.
    Without a sound card the benchmark plays into a private PulseAudio null sink.
 2. Real-time factor of each voice: synthesis time / audio duration over the 30 replies below.
 3. Resident memory of ``voice-agent run`` with the Piper voice loaded (and with replies
@@ -20,6 +23,10 @@ costs, and whether a listener hears the right words.
    in as the devices would report them; each reply is synthesised with Piper, recognised
    with faster-whisper (Whisper tiny.en, no prompt), and counted right when the transcript
    holds the device and its state (or, for a confirmation, the question's verb and device).
+   Piper samples its voice afresh each time, so the round trip runs ``--round-trips`` times
+   and prints every miss with what was heard.
+
+The load average is printed at the start and the end: the figures swing with it.
 """
 
 from __future__ import annotations
@@ -56,41 +63,47 @@ STATES = {  # what the demo's devices report, as their payload styles send it
     "home/living_temp/state": "19.5",
 }
 
+def name(words: str) -> str:
+    """A device's words as a pattern: "counter light" matches "counter light" and "counterlight"."""
+    return r"\b" + " ?".join(re.escape(w) for w in words.split())
+
+
 NUM = {"21.5": r"\b21\W{0,3}5\b|twenty.one point five", "19.5": r"\b19\W{0,3}5\b|nineteen point five",
        "78": r"\b78\b|seventy.eight"}
 
-# (question, what the transcript must hold: each item a regex, all must match)
+# (question, what the transcript must hold: each item a regex, all must match; a device's
+# words may come joined or apart, as Whisper writes compounds either way: "counterlights")
 CASES: list[tuple[str, tuple[str, ...]]] = [
-    ("is the kitchen light on", ("kitchen light", r"\bon\b")),
-    ("are the counter lights on", ("counter light", r"\boff\b")),
-    ("are the living room lights on", ("living room light", r"\bon\b")),
-    ("is the reading lamp on", ("reading lamp", r"\boff\b")),
-    ("is the bedroom lamp off", ("bedroom lamp", r"\boff\b")),
-    ("is the hallway light on", ("hallway light", r"\bon\b")),
+    ("is the kitchen light on", (name("kitchen light"), r"\bon\b")),
+    ("are the counter lights on", (name("counter light"), r"\boff\b")),
+    ("are the living room lights on", (name("living room light"), r"\bon\b")),
+    ("is the reading lamp on", (name("reading lamp"), r"\boff\b")),
+    ("is the bedroom lamp off", (name("bedroom lamp"), r"\boff\b")),
+    ("is the hallway light on", (name("hallway light"), r"\bon\b")),
     ("is the kettle on", ("kettle", r"\bon\b")),
-    ("is the coffee machine on", ("coffee machine", r"\boff\b")),
-    ("are the living room blinds open", ("living room blind", r"\bopen\b")),
-    ("are the bedroom curtains closed", ("bedroom curtain", r"\bclosed?\b")),
-    ("is the front door locked", ("front door", r"\blocked\b")),
-    ("is the front door unlocked", ("front door", r"\blocked\b")),
+    ("is the coffee machine on", (name("coffee machine"), r"\boff\b")),
+    ("are the living room blinds open", (name("living room blind"), r"\bopen\b")),
+    ("are the bedroom curtains closed", (name("bedroom curtain"), r"\bclosed?\b")),
+    ("is the front door locked", (name("front door"), r"\blocked\b")),
+    ("is the front door unlocked", (name("front door"), r"\blocked\b")),
     ("what is the thermostat set to", ("thermostat", NUM["21.5"])),
-    ("what is the living room temperature", ("living room", NUM["19.5"])),
-    ("which lights are on in the living room", ("living room light", r"\bon\b")),
-    ("which lights are on in the kitchen", ("kitchen light", r"\bon\b")),
-    ("are any lights on in the bedroom", ("bedroom lamp", r"\boff\b")),
+    ("what is the living room temperature", (name("living room"), NUM["19.5"])),
+    ("which lights are on in the living room", (name("living room light"), r"\bon\b")),
+    ("which lights are on in the kitchen", (name("kitchen light"), r"\bon\b")),
+    ("are any lights on in the bedroom", (name("bedroom lamp"), r"\boff\b")),
     ("is the heating on", ("thermostat", r"\bon\b")),
-    ("what is the kitchen light doing", ("kitchen light", r"\bon\b", NUM["78"])),
-    ("what is the state of the front door", ("front door", r"\blocked\b")),
-    ("is the bedroom lamp on", ("bedroom lamp", r"\boff\b")),
-    ("is the kitchen light off", ("kitchen light", r"\bon\b")),
+    ("what is the kitchen light doing", (name("kitchen light"), r"\bon\b", NUM["78"])),
+    ("what is the state of the front door", (name("front door"), r"\blocked\b")),
+    ("is the bedroom lamp on", (name("bedroom lamp"), r"\boff\b")),
+    ("is the kitchen light off", (name("kitchen light"), r"\bon\b")),
     ("is the kettle off", ("kettle", r"\bon\b")),
-    ("is the hallway light off", ("hallway light", r"\bon\b")),
-    ("are the bedroom curtains open", ("bedroom curtain", r"\bclosed?\b")),
-    ("is the coffee machine off", ("coffee machine", r"\boff\b")),
-    ("how warm is it in the living room", ("living room", NUM["19.5"])),
-    ("what is the reading lamp doing", ("reading lamp", r"\boff\b")),
-    ("unlock the front door", ("should i", r"\bunlock", "front door")),
-    ("lock the front door", ("should i", r"\block", "front door")),
+    ("is the hallway light off", (name("hallway light"), r"\bon\b")),
+    ("are the bedroom curtains open", (name("bedroom curtain"), r"\bclosed?\b")),
+    ("is the coffee machine off", (name("coffee machine"), r"\boff\b")),
+    ("how warm is it in the living room", (name("living room"), NUM["19.5"])),
+    ("what is the reading lamp doing", (name("reading lamp"), r"\boff\b")),
+    ("unlock the front door", ("should i", r"\bunlock", name("front door"))),
+    ("lock the front door", ("should i", r"\block", name("front door"))),
 ]
 
 SHORT = ["unlock the front door", "turn on the bedroom lamp", "lock the front door", "is the kettle on",
@@ -161,6 +174,36 @@ def synth_first(voice, replier, engine, planner, n: int) -> list[float]:
     return out
 
 
+def piper_parts(voice, replier, engine, planner, n: int) -> dict[str, list[float]]:
+    """Where a cold Piper reply's first audio goes, step by step (ms)."""
+    from agent.audio.resample import Resampler
+    from agent.voice.tts import phrases, sentences, to_int16
+    parts: dict[str, list[float]] = {"phonemes": [], "onnx, opening phrase": [], "onnx, whole first sentence": [],
+                                     "resample to 44.1 kHz": []}
+
+    def run(text: str):
+        return voice.piper.create(voice.phonemes(text), is_phonemes=True, length_scale=voice.length_scale)[0]
+    for i in range(n):
+        text = replier.for_plan(planner.plan_full(engine.understand(SHORT[i % len(SHORT)]))).text or "Done."
+        first = phrases(text, voice.language)[0].text
+        t0 = time.perf_counter()
+        voice.phonemes(first)
+        t1 = time.perf_counter()
+        audio = to_int16(run(first))
+        t2 = time.perf_counter()
+        Resampler(voice.sample_rate, 1, target=44100).process(audio)
+        t3 = time.perf_counter()
+        run(sentences(text)[0])
+        t4 = time.perf_counter()
+        for key, ms in zip(parts, ((t1 - t0), (t2 - t1), (t4 - t3), (t3 - t2))):
+            parts[key].append(ms * 1000)
+    return parts
+
+
+def load() -> str:
+    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def rtf(voice, texts: list[str]) -> float:
     from agent.voice.tts import synthesize
     t0 = time.perf_counter()
@@ -210,7 +253,10 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("-n", type=int, default=40, help="short replies per voice for the first-audio figure")
     ap.add_argument("--skip-rss", action="store_true")
+    ap.add_argument("--skip-latency", action="store_true", help="only the memory and the round trip")
+    ap.add_argument("--round-trips", type=int, default=2, help="times the 30 replies are synthesised and heard")
     args = ap.parse_args()
+    print(f"start: {load()} ({os.cpu_count()} cores)")
 
     from agent.voice.settings import VoiceSettings
     from agent.voice.voices import build_voice
@@ -231,27 +277,34 @@ def main() -> int:
             text = replier.for_plan(planner.plan_full(intent)).text
             replies.append((question, text, expect))
         voices = {name: build_voice(VoiceSettings(engine=name)) for name in ("piper", "espeak")}
-        print(f"{'voice':22s} {'first audio, new reply':>22s} {'said again':>20s} {'RTF':>7s}  "
-              f"{'synthesis alone p50':>20s}")
-        for name, voice in voices.items():
+        if not args.skip_latency:
+            print(f"{'voice':22s} {'first audio, cold':>22s} {'warm (said before)':>20s} {'RTF':>7s}  "
+                  f"{'first block alone p50':>21s}")
+        for name, voice in voices.items() if not args.skip_latency else ():
             lat = [x * 1000 for x in first_audio(engine, planner, replier, voice, args.n)]
             again = [x * 1000 for x in first_audio(engine, planner, replier, voice, args.n, fresh=False)[len(SHORT):]]
             factor = rtf(voice, [r for _, r, _ in replies])
             alone = synth_first(voice, replier, engine, planner, args.n)
             print(f"{voice.name:22s} p50 {statistics.median(lat):5.0f} p95 {pct(lat, 0.95):4.0f} ms   "
                   f"p50 {statistics.median(again):4.0f} p95 {pct(again, 0.95):4.0f} ms {factor:7.3f}  "
-                  f"{statistics.median(alone):17.0f} ms")
+                  f"{statistics.median(alone):18.0f} ms")
+            if hasattr(voice, "piper"):
+                steps = piper_parts(voice, replier, engine, planner, args.n)
+                print("  where a cold Piper reply's time goes (p50 / p95 ms): " + "; ".join(
+                    f"{k} {statistics.median(v):.1f} / {pct(v, 0.95):.1f}" for k, v in steps.items()))
         if not args.skip_rss:
             env = dict(os.environ)
             print(f"agent RSS: replies published only (--silent) {rss(True, env):.0f} MiB; "
                   f"with the Piper voice loaded {rss(False, env):.0f} MiB")
-        results = round_trip(voices["piper"], replies)
-        right = sum(ok for *_, ok in results)
-        for question, reply, heard, ok in results:
-            if not ok:
-                print(f"  MISS {question!r}: said {reply!r}, heard {heard!r}")
-        print(f"round trip (Piper -> Whisper tiny.en): {right}/{len(results)} replies heard with the device "
-              f"and its state (or the question)")
+        for run in range(1, args.round_trips + 1):
+            results = round_trip(voices["piper"], replies)
+            right = sum(ok for *_, ok in results)
+            for question, reply, heard, ok in results:
+                if not ok:
+                    print(f"  MISS {question!r}: said {reply!r}, heard {heard!r}")
+            print(f"round trip {run} (Piper -> Whisper tiny.en): {right}/{len(results)} replies heard with the "
+                  f"device and its state (or the question)")
+        print(f"end: {load()}")
     finally:
         if pulse is not None:
             pulse.stop()
