@@ -144,8 +144,11 @@ def test_replies_as_wav_for_satellites_without_a_speaker(broker, recorder, tmp_p
     cfg = home(tmp_path / "v.yaml", voice="{engine: espeak, output: none, wav_topic: true}")
     agent = AgentProc(cfg, "--mqtt", broker.address)
     try:
+        # the WAV goes out at QoS 0 (a reply is worthless later): only once connected
+        wait_for(lambda: [m for m in recorder.on("voice-agent/demo/availability") if m.payload == b"online"],
+                 60, "agent online")
         agent.send("turn on the bedroom lamp")
-        wait_for(lambda: recorder.on("voice-agent/demo/reply/wav"), 60, "the reply as WAV")
+        seen(lambda: recorder.on("voice-agent/demo/reply/wav"), "the reply as WAV", agent.events)
         assert agent.finish(timeout=60) == 0
     finally:
         agent.kill()
