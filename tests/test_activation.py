@@ -225,8 +225,9 @@ class WordsRecogniser:
 
     name = "fake"
 
-    def __init__(self, words: str, speech_bytes: int):
+    def __init__(self, words: str, speech_bytes: int, look_s: float = 0.0):
         self.words, self.speech_bytes = words, speech_bytes
+        self.look_s = look_s
         self.audio = b""
         self.peeks = 0
 
@@ -241,22 +242,25 @@ class WordsRecogniser:
 
     async def peek(self):
         self.peeks += 1
-        return self.words if len(self.audio) >= self.speech_bytes else self.words.rsplit(" ", 1)[0]
+        heard = len(self.audio)
+        if self.look_s:
+            await asyncio.sleep(self.look_s)  # a recognition that takes time (the audio goes on)
+        return self.words if heard >= self.speech_bytes else self.words.rsplit(" ", 1)[0]
 
     async def finish(self, quiet_since_peek=False):
         self.reused = quiet_since_peek
         return self.words
 
 
-def early(words: str):
+def early(words: str, *, look_s: float = 0.0, look_ahead_ms: int = 100, signal=None, speech_s: float = 1.0):
     from agent.audio.listener import build_completion
     from agent.config import load_config
     from agent.understanding.template_engine import TemplateEngine
     from tests.support.speech import ROOT
-    signal = np.concatenate([quiet(1), speech(1.0), quiet(1.5)])
+    signal = np.concatenate([quiet(1), speech(1.0), quiet(1.5)]) if signal is None else signal
     events = []
-    rec = WordsRecogniser(words, int((0.3 + 1.0) * 32000))
-    vad = VadSettings(model="energy", complete_pause_ms=200, end_silence_ms=700)
+    rec = WordsRecogniser(words, int((0.3 + speech_s) * 32000), look_s)
+    vad = VadSettings(model="energy", complete_pause_ms=200, end_silence_ms=700, look_ahead_ms=look_ahead_ms)
     completion = build_completion(TemplateEngine(load_config(ROOT / "config" / "demo.yaml")), vad)
     lst = Listener(Chunks(signal), Asr(AsrSettings(), rec), vad=vad, gate=Gate("always"),
                    emit=lambda k, d: events.append((k, d)), completion=completion)
@@ -271,6 +275,26 @@ def test_a_finished_command_ends_after_the_short_pause():
     assert got[0].transcript.text == "turn off the reading lamp"
     assert got[0].transcript.eos_ms == pytest.approx(got[0].eos_ms, abs=0.2) and got[0].eos_ms >= 200
     assert heard[0]["reason"] == "complete" and "waited" not in heard[0]
+
+
+def test_the_look_starts_before_the_pause_is_over_so_recognition_overlaps_it():
+    # a look that takes 150 ms, started 100 ms before the 200 ms pause is over: the words
+    # are ready 250 ms after the speech, not 350 ms
+    got, heard, rec = early("turn off the reading lamp", look_s=0.15)
+    assert got[0].reason == "complete" and rec.peeks == 1
+    assert heard[0]["eos_ms"] - heard[0]["asr_ms"] == pytest.approx(100, abs=1)  # eos = 100 ms + the look
+    assert got[0].decided - got[0].speech_end == pytest.approx(0.2, abs=0.03)  # the pause itself is kept
+    got, heard, rec = early("turn off the reading lamp", look_s=0.15, look_ahead_ms=0)
+    assert got[0].reason == "complete" and heard[0]["eos_ms"] - heard[0]["asr_ms"] == pytest.approx(200, abs=1)
+
+
+def test_speech_resuming_after_the_look_began_makes_it_stale():
+    # 150 ms of quiet inside the command: the look starts (at 100 ms) but the pause never
+    # comes; its words (the command without its last word) are not used
+    signal = np.concatenate([quiet(1), speech(0.6), quiet(0.15), speech(0.4), quiet(1.5)])
+    got, heard, rec = early("turn off the reading lamp", signal=signal, speech_s=1.15)
+    assert len(got) == 1 and got[0].reason == "complete" and rec.peeks == 2
+    assert got[0].speech_end == pytest.approx(2.15, abs=0.05) and got[0].transcript.text == "turn off the reading lamp"
 
 
 def test_a_command_the_grammar_could_continue_waits_for_the_silence_and_says_why():

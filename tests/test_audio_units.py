@@ -16,7 +16,8 @@ from agent.audio.capture import DeviceMissing, MicSource, find_device
 from agent.audio.resample import Resampler
 from agent.audio.settings import AudioSettings, read_audio
 from agent.audio.sources import AudioFileError, FileSource, StdinSource
-from agent.audio.vad import Endpointer, NeuralVad, SpeechAudio, SpeechEnd, SpeechPause, SpeechStart, VadSettings
+from agent.audio.vad import (Endpointer, NeuralVad, SpeechAudio, SpeechEnd, SpeechLull, SpeechPause, SpeechStart,
+                             VadSettings)
 from agent.config import parse_config
 from agent.errors import ConfigError
 from agent.yamlsrc import load_yaml
@@ -351,6 +352,10 @@ def test_vad_section_defaults_and_problems(tmp_path):
     text = str(exc.value)
     assert "audio.vad.model: unknown value 'neural'" in text
     assert "audio.vad.complete_pause_ms: complete_pause_ms (800) must be shorter than end_silence_ms (700)" in text
+    path.write_text("site: t\naudio:\n  vad: {complete_pause_ms: 150, look_ahead_ms: 150}\n" + HOME_INTENTS)
+    with pytest.raises(ConfigError, match=r"audio.vad.look_ahead_ms: look_ahead_ms \(150\) must be shorter than "
+                                          r"complete_pause_ms \(150\)"):
+        read_audio(parse_config(load_yaml(path), path))
 
 
 def test_a_short_pause_is_offered_once_and_close_ends_the_utterance_there():
@@ -374,6 +379,19 @@ def test_a_short_pause_is_offered_once_and_close_ends_the_utterance_there():
                 assert closed == [SpeechEnd(e.time, e.speech_end, "complete")]
                 assert not ep.in_speech and ep.close(e.time) == []
             assert not isinstance(e, SpeechEnd)  # closed early: no second end
+
+
+def test_a_lull_comes_look_ahead_ms_before_the_pause_once():
+    signal = np.concatenate([quiet(1.0), burst(0.8), quiet(0.15), burst(0.5), quiet(1.0)])
+    events = run_endpointer(signal, VadSettings(model="energy", complete_pause_ms=200, look_ahead_ms=100))
+    marks = [e for e in events if isinstance(e, (SpeechLull, SpeechPause))]
+    # the 150 ms gap gives a lull (the look may start) but no pause; the end gives both
+    assert [type(e) for e in marks] == [SpeechLull, SpeechLull, SpeechPause]
+    assert marks[0].time - marks[0].speech_end == pytest.approx(0.1, abs=0.015)
+    assert marks[1].speech_end == marks[2].speech_end == pytest.approx(2.45, abs=0.03)
+    assert marks[2].time - marks[1].time == pytest.approx(0.1, abs=0.015)
+    events = run_endpointer(signal, VadSettings(model="energy", complete_pause_ms=200, look_ahead_ms=0))
+    assert not [e for e in events if isinstance(e, SpeechLull)]
 
 
 def test_pause_is_off_at_zero():
@@ -407,7 +425,8 @@ def test_neural_vad_sleeps_in_a_quiet_room_and_decides_inside_an_utterance():
     events = []
     for now, pcm in chunks_of(np.concatenate([burst(1.0), quiet(1.0)])):
         events += ep.feed(3.0 + now, pcm)
-    assert [type(e) for e in events if not isinstance(e, SpeechAudio)] == [SpeechStart, SpeechPause, SpeechEnd]
+    assert [type(e) for e in events if not isinstance(e, SpeechAudio)] == [SpeechStart, SpeechLull, SpeechPause,
+                                                                           SpeechEnd]
     assert detector.calls > 0 and detector.resets == 1  # back to sleep after the utterance
     # a frame takes the verdict of the latest whole 32 ms window
     assert [e for e in events if isinstance(e, SpeechEnd)][0].speech_end == pytest.approx(4.0, abs=0.07)

@@ -16,7 +16,10 @@ has been heard (Vosk's partial result, or a Whisper pass over the audio so far) 
 :class:`~agent.understanding.complete.Completion` whether it is a finished command nothing could add
 to. If so the utterance ends there (``reason: complete``) and a Whisper transcript is
 reused as the final one; if not, the look is thrown away and the listener waits for the
-normal trailing silence (``heard`` then says why in ``waited``).
+normal trailing silence (``heard`` then says why in ``waited``). The look starts
+``look_ahead_ms`` before the pause is over (at the endpointer's ``SpeechLull``) and runs
+while the audio goes on, so recognition overlaps the end of the pause; speech resuming in
+that time makes it stale (its words are not used).
 
 The audio's own clock (chunk timestamps) drives every timeout, so a file read faster
 than real time behaves exactly like the microphone it stands for.
@@ -34,7 +37,7 @@ from ..activation import Gate
 from ..asr import Asr, Heard
 from ..messages import Transcript
 from .sources import AudioSource
-from .vad import Endpointer, SpeechAudio, SpeechEnd, SpeechPause, SpeechStart, VadSettings
+from .vad import Endpointer, SpeechAudio, SpeechEnd, SpeechLull, SpeechPause, SpeechStart, VadSettings
 
 log = logging.getLogger(__name__)
 Emit = Callable[[str, dict[str, Any]], None]
@@ -77,6 +80,7 @@ class Listener:
         self._ptt: list[bool] = []
         self._early: tuple[str, float] | None = None  # (transcript, ms) of a look that found it finished
         self._look: tuple[float, float] | None = None  # (speech end, ms after it the last look was done)
+        self._looking: tuple[float, float, asyncio.Future] | None = None  # (speech end, started, look) in progress
         self._waited = ""  # why the last look did not end the utterance
         self.loaded = False
         self.muted = False
@@ -111,6 +115,7 @@ class Listener:
             await self.wake.finish()
         if self._command:
             self._command = False
+            await self._settle_look()
             await self.asr.finish()
         self.gate.mute()
 
@@ -155,6 +160,9 @@ class Listener:
                 self.gate.tick(self._now)
                 continue
             for event in self.endpointer.feed(chunk.timestamp, chunk.pcm):
+                if isinstance(event, SpeechLull):
+                    self._start_look(event)
+                    continue
                 if isinstance(event, SpeechPause):
                     if not await self._finished(event):
                         continue
@@ -170,15 +178,41 @@ class Listener:
             if got is not None:
                 yield got
 
+    def _start_look(self, lull: SpeechLull) -> None:
+        """Start reading the words heard so far; :meth:`_finished` takes the result."""
+        if not self._command or self.completion is None:
+            return
+        if self._looking is not None:  # stale: speech resumed after it started
+            self._looking[2].add_done_callback(lambda f: f.cancelled() or f.exception())
+        self._looking = (lull.speech_end, lull.time, asyncio.ensure_future(self._read_words()))
+
+    async def _read_words(self) -> tuple[str, Any, float]:
+        """(transcript so far, the completion verdict, ms it took)."""
+        t0 = time.perf_counter()
+        text = await self.asr.peek()
+        verdict = self.completion.check(text) if text else None
+        return text, verdict, (time.perf_counter() - t0) * 1000.0
+
+    async def _settle_look(self) -> None:
+        """Let a look still running finish (its words may be reused; the recogniser is free after)."""
+        looking, self._looking = self._looking, None
+        if looking is not None:
+            await looking[2]
+
     async def _finished(self, pause: SpeechPause) -> bool:
         """Is what has been heard a finished command? (a look at the words so far)"""
         if not self._command or self.completion is None:
             return False
-        t0 = time.perf_counter()
-        text = await self.asr.peek()
-        verdict = self.completion.check(text) if text else None
-        ms = (time.perf_counter() - t0) * 1000.0
-        self._look = (pause.speech_end, (pause.time - pause.speech_end) * 1000.0 + ms)
+        looking, self._looking = self._looking, None
+        if looking is not None and looking[0] == pause.speech_end:  # started at the lull: no new speech since
+            started = looking[1]
+            text, verdict, ms = await looking[2]
+        else:
+            if looking is not None:
+                await looking[2]  # stale (speech resumed after it started)
+            started = pause.time
+            text, verdict, ms = await self._read_words()
+        self._look = (pause.speech_end, (started - pause.speech_end) * 1000.0 + ms)
         if verdict is None or not verdict.complete:
             self._waited = verdict.why if verdict is not None else "nothing heard yet"
             return False
@@ -186,6 +220,7 @@ class Listener:
         return True
 
     async def _begin_command(self, audio: bytes) -> None:
+        await self._settle_look()
         self._command = True
         self._early = None
         self._look = None
@@ -243,17 +278,17 @@ class Listener:
         self.gate.processing()
         early, self._early = (self._early if event.reason == "complete" else None), None
         # nothing said since the last look (the full silence was waited for): its words stand
+        await self._settle_look()  # a look begun at a lull that never became a pause
         look, self._look = self._look, None
         quiet = look is not None and look[0] == event.speech_end
         heard = await self.asr.finish(quiet_since_peek=quiet)
         waited_ms = (event.time - event.speech_end) * 1000.0
-        if early:  # recognition after the end of speech was the look itself
-            heard = replace(heard, asr_ms=heard.asr_ms + early[1])
-            eos_ms = waited_ms + heard.asr_ms
-        elif quiet:
+        if quiet:  # the look's words stand: recognition ended when it did, or after the quiet
             eos_ms = max(waited_ms, look[1]) + heard.asr_ms
         else:
             eos_ms = waited_ms + heard.asr_ms
+        if early:  # the recognition was the look itself
+            heard = replace(heard, asr_ms=heard.asr_ms + early[1])
         self.gate.done(event.time, heard_anything=bool(heard.raw))
         if not heard.raw:
             return None

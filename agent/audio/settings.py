@@ -17,6 +17,7 @@
         model: silero       # silero (neural, behind the energy gate) | energy
         threshold_db: 9     # energy: how far above the room's noise floor speech is
         complete_pause_ms: 200   # a finished command is acted on after this much quiet (0: off)
+        look_ahead_ms: 100       # reading the words starts this long before that (overlaps it)
         end_silence_ms: 700      # ... anything else after this much
         max_utterance_s: 10
 """
@@ -79,10 +80,14 @@ def read_audio(config: Config) -> AudioSettings:
         model=v.get("model", str, dv.model, choices=MODELS) or dv.model,
         speech_probability=v.get("speech_probability", float, dv.speech_probability, minimum=0.2, maximum=0.95),
         complete_pause_ms=v.get("complete_pause_ms", int, dv.complete_pause_ms, minimum=0, maximum=5000),
+        look_ahead_ms=v.get("look_ahead_ms", int, dv.look_ahead_ms, minimum=0, maximum=5000),
     )
     if vad.complete_pause_ms and vad.complete_pause_ms >= vad.end_silence_ms:
         v.problem(f"complete_pause_ms ({vad.complete_pause_ms}) must be shorter than end_silence_ms "
                   f"({vad.end_silence_ms}), or 0 to always wait the full silence", "complete_pause_ms")
+    if vad.complete_pause_ms and vad.look_ahead_ms >= vad.complete_pause_ms:
+        v.problem(f"look_ahead_ms ({vad.look_ahead_ms}) must be shorter than complete_pause_ms "
+                  f"({vad.complete_pause_ms}): the look starts that long before the pause is over", "look_ahead_ms")
     if vad.model == "silero" and (reason := silero_unavailable()) is not None:
         if v.has("model"):
             v.problem(reason, "model")

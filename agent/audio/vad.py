@@ -15,7 +15,8 @@ Two detectors decide per 10 ms frame whether someone is speaking:
 speech (the ``preroll_ms`` before it included, so the first syllable is not lost), a
 :class:`SpeechPause` after ``complete_pause_ms`` of quiet (the listener then asks whether
 what was said is already a finished command, and may :meth:`Endpointer.close` the
-utterance at once), an end after ``end_silence_ms`` of quiet, and a forced end after
+utterance at once; a :class:`SpeechLull` ``look_ahead_ms`` before it lets the listener
+start reading the words early, so recognition overlaps the rest of the pause), an end after ``end_silence_ms`` of quiet, and a forced end after
 ``max_utterance_s`` so a radio left on cannot hold the recogniser forever. Nothing here
 reads a clock; tests feed synthetic audio and times and never sleep.
 """
@@ -56,6 +57,9 @@ class VadSettings:
     complete_pause_ms: int = 200
     """Quiet after which a command that nothing could add to is acted on (0: never, always
     wait ``end_silence_ms``)."""
+    look_ahead_ms: int = 100
+    """The look at the words starts this long before ``complete_pause_ms`` is reached, so
+    recognising them overlaps the end of the pause (0: look only when it is reached)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +76,16 @@ class SpeechAudio:
 
     time: float
     audio: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class SpeechLull:
+    """``complete_pause_ms - look_ahead_ms`` of quiet: a :class:`SpeechPause` is coming
+    unless speech resumes; time to start reading what was said (once per pause)."""
+
+    time: float
+    speech_end: float
+    """When the last speech frame was heard."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,7 +208,7 @@ def make_vad(settings: VadSettings) -> FrameVad:
     return NeuralVad(settings) if settings.model == "silero" else EnergyVad(settings)
 
 
-Event = SpeechStart | SpeechAudio | SpeechPause | SpeechEnd
+Event = SpeechStart | SpeechAudio | SpeechLull | SpeechPause | SpeechEnd
 
 
 class Endpointer:
@@ -212,12 +226,13 @@ class Endpointer:
         self._last_speech = 0.0
         self._pending: list[bytes] = []  # frames of a possible start, not yet confirmed
         self._paused = False  # this pause's SpeechPause was given
+        self._lull = False  # ... and its SpeechLull
 
     def reset(self) -> None:
         """Forget any utterance in progress (the noise floor is kept)."""
         self.in_speech = False
         self._run = self._quiet = 0
-        self._paused = False
+        self._paused = self._lull = False
         self._pending.clear()
 
     @property
@@ -277,10 +292,18 @@ class Endpointer:
                 voiced.append(raw)
                 if speech:
                     self._quiet = 0
-                    self._paused = False
+                    self._paused = self._lull = False
                     self._last_speech = t
                 else:
                     self._quiet += 1
+                    lull_ms = s.complete_pause_ms - s.look_ahead_ms
+                    if (s.complete_pause_ms and s.look_ahead_ms and not self._lull and self._quiet * 10 >= lull_ms
+                            and self._quiet * 10 < s.complete_pause_ms):
+                        self._lull = True
+                        if voiced:
+                            events.append(SpeechAudio(t, b"".join(voiced)))
+                            voiced.clear()
+                        events.append(SpeechLull(t, self._last_speech))
                     if (s.complete_pause_ms and not self._paused and self._quiet * 10 >= s.complete_pause_ms
                             and self._quiet * 10 < s.end_silence_ms):
                         self._paused = True
