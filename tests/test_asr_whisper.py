@@ -49,6 +49,21 @@ def test_spoken_commands_become_intents_and_actions(whisper_home):
         assert x["audio"].endswith("demo_commands.wav")
 
 
+def test_a_finished_command_in_a_recording_ends_after_the_short_pause(whisper_home, tmp_path):
+    """parse --audio endpoints as the live microphone does: intent-aware, eos_ms from the
+    last voiced sample to the transcript."""
+    from tests.support.speech import say
+    done = pcm(say("turn off the reading lamp", tmp_path / "a.wav")) + silence(1.5)
+    open_ended = pcm(say("turn on the lights", tmp_path / "b.wav")) + silence(1.5)  # ... "in the bedroom"?
+    lines = parse_audio(whisper_home, str(write_wav(tmp_path / "done.wav", done)),
+                        str(write_wav(tmp_path / "open.wav", open_ended)))
+    assert [(x["intent"], x["ended"]) for x in lines] == [("turn_off", "complete"), ("turn_on", "silence")]
+    # finished: the 200 ms pause, the look having started 100 ms into it
+    assert 100 <= lines[0]["eos_ms"] - lines[0]["asr_ms"] <= 201
+    # the full 700 ms of silence, the look's words reused (no second pass after it)
+    assert lines[1]["eos_ms"] >= 700 and lines[1]["asr_ms"] < 50
+
+
 def test_audio_on_stdin(whisper_home, tmp_path):
     first = pcm(ROOT / "tests" / "data" / "demo_commands.wav")[: int(32000 * 3.0)]
     lines = parse_audio(whisper_home, "-", stdin=first + silence(1.0))

@@ -15,7 +15,7 @@ from ..activation import Gate
 from ..asr import build_asr, read_asr, template_engine
 from ..config import Config
 from ..errors import AudioError
-from .listener import Listener
+from .listener import Listener, build_completion
 from .settings import read_audio
 from .sources import FileSource, StdinSource
 
@@ -26,23 +26,27 @@ async def recognise_files(config: Config, files: list[str], on_heard: OnHeard, *
                           asr_settings=None, emit=None,
                           on_error: Callable[[str, AudioError], None] | None = None) -> None:
     """Call ``on_heard(text, extra)`` for every utterance in ``files`` (``-`` is stdin);
-    ``extra`` holds ``audio``, ``transcript``, ``asr_ms`` and ``eos_ms``. A file with no
+    ``extra`` holds ``audio``, ``transcript``, ``asr_ms``, ``eos_ms`` and ``ended`` (why the
+    utterance ended: ``complete`` when intent-aware endpointing closed it). A file with no
     speech in it gives one call with empty text. A file that cannot be read goes to
     ``on_error(name, error)`` and the next file is read (without ``on_error``: raised)."""
     audio = read_audio(config)
-    asr = build_asr(config, asr_settings or read_asr(config), template_engine(config, engine))
+    templates = template_engine(config, engine)
+    asr = build_asr(config, asr_settings or read_asr(config), templates)
+    completion = build_completion(templates, audio.vad)  # intent-aware endpointing, as live
     await asr.recogniser.load()
     try:
         for name in files:
             source = StdinSource() if name == "-" else FileSource(Path(name))
-            listener = Listener(source, asr, vad=audio.vad, gate=Gate("always"), emit=emit)
+            listener = Listener(source, asr, vad=audio.vad, gate=Gate("always"), emit=emit, completion=completion)
             listener.loaded = True
             heard_any = False
             try:
                 async for u in listener.utterances():
                     heard_any = True
                     on_heard(u.heard.text, {"audio": name, "transcript": u.heard.raw,
-                                            "asr_ms": round(u.heard.asr_ms, 1), "eos_ms": round(u.eos_ms, 1)})
+                                            "asr_ms": round(u.heard.asr_ms, 1), "eos_ms": round(u.eos_ms, 1),
+                                            "ended": u.reason})
             except AudioError as exc:
                 if on_error is None:
                     raise
