@@ -79,12 +79,15 @@ def score(lines: list[dict], gold: dict[str, dict], files: list[Path]) -> dict:
     by_file: dict[str, list[dict]] = {}
     for line in lines:
         by_file.setdefault(Path(line["audio"]).name, []).append(line)
-    accepted, split, misses = 0, 0, []
+    accepted, split, early, cut, misses = 0, 0, 0, 0, []
     for f in files:
         got = by_file.get(f.name, [])
         understood = [g for g in got if g["intent"]]
         if len(got) > 1:
             split += 1
+        ended = [g.get("ended") == "complete" for g in got]
+        early += any(ended)  # intent-aware endpointing closed it after the short pause
+        cut += any(ended[:-1])  # ... and more of the recording came after: cut short
         want = gold[f.name]
         ok = (len(understood) == 1 and understood[0]["intent"] == want["intent"]
               and understood[0]["slots"] == want["slots"])
@@ -94,7 +97,7 @@ def score(lines: list[dict], gold: dict[str, dict], files: list[Path]) -> dict:
                            [(g["intent"], g["slots"]) for g in understood], want["slots"]))
     latencies = [g["eos_ms"] + g["ms"] for g in lines if g.get("eos_ms") is not None and g["transcript"]]
     asr = sum(g["asr_ms"] for g in lines) / 1000.0
-    return {"accepted": accepted, "n": len(files), "split": split, "misses": misses,
+    return {"accepted": accepted, "n": len(files), "split": split, "early": early, "cut": cut, "misses": misses,
             "latencies": latencies, "asr_s": asr,
             "wait": [g["eos_ms"] - g["asr_ms"] for g in lines if g.get("eos_ms") is not None and g["transcript"]]}
 
@@ -187,15 +190,18 @@ def main() -> int:
             print(f"  ran {label}: {s['accepted']}/{s['n']} in {wall:.0f} s", file=sys.stderr, flush=True)
 
     print(f"\nBarista dev set: {len(clean)} recordings, {audio_s:.0f} s of speech; config {args.config.name}")
-    print(f"{'condition':30} {'accepted':>9} {'rate':>7} {'split':>6} {'RTF':>6} {'eos->intent p50':>16} {'p95':>7}")
+    print(f"{'condition':30} {'accepted':>9} {'rate':>7} {'split':>6} {'early':>6} {'cut':>4} {'RTF':>6} "
+          f"{'eos->intent p50':>16} {'p95':>7}")
     for label, s, wall in rows:
         rtf = s["asr_s"] / audio_s
         print(f"{label:30} {s['accepted']:>5}/{s['n']:<3} {100 * s['accepted'] / s['n']:6.1f}% {s['split']:>6} "
-              f"{rtf:6.3f} {pct(s['latencies'], 50):13.0f} ms {pct(s['latencies'], 95):5.0f} ms")
+              f"{s['early']:>6} {s['cut']:>4} {rtf:6.3f} {pct(s['latencies'], 50):13.0f} ms {pct(s['latencies'], 95):5.0f} ms")
     waits = [w for _, s, _ in rows for w in s["wait"]]
     print(f"\neos->intent = endpointer's trailing-silence wait (median {statistics.median(waits):.0f} ms) "
           "+ recognition after the endpoint + understanding.")
-    print("RTF = recogniser busy time / audio duration (Whisper works after the endpoint).")
+    print("RTF = recogniser busy time / audio duration (Whisper works after the endpoint). split: recordings "
+          "heard as several utterances; early: ended by intent-aware endpointing; cut: ended early, then more "
+          "of it was heard (cut short).")
     print(f"Anchor ({ANCHOR}).")
     if args.vosk_rtf:
         for label, rtf in vosk_rtf(clean):
