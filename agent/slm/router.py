@@ -34,16 +34,17 @@ class Router:
         self.sentences = self.templates.sentences
         self.known = getattr(self.slm, "known", self.templates.known)
         """Words that are not names (templates' words; with a trained model, its corpus's too)."""
-        from ..training.words import name_words
+        from ..training.words import modifier_words
         reg = self.registry
         own: set[str] = set()
         for index in (reg.device_index, reg.area_index, reg.floor_index, reg.kind_index):
             for phrase in index.phrases:
                 own.update(phrase)
-        self.elsewhere = name_words() - own
-        """Words of names that other homes use and this one does not ("back" of "back door"
-        where the only door is the front door): before a kind word they name a thing this
-        home does not have, even where the templates use the word otherwise ("put it back")."""
+        self.elsewhere = modifier_words() - own
+        """Words that tell devices apart in other homes' names and in none of this one's ("back"
+        of "back door" where the only door is the front door): before a kind word they name
+        a thing this home does not have, even where the templates use the word otherwise
+        ("put it back")."""
 
     def understand(self, text: str, *, area: str | None = None) -> Intent:
         got = self.templates.understand(text, area=area)

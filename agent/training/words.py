@@ -14,8 +14,8 @@ import re
 from functools import lru_cache
 
 from .. import vocab
-from ..normalize import tokens
-from .homes import APPLIANCES, CLIMATE, COVERS, FANS, LIGHTS, LOCKS, PEOPLE, PLUGS, ROOMS, SCENES, SPEAKERS, TVS, VACUUMS
+from ..normalize import FILLERS, tokens
+from .homes import APPLIANCES, CLIMATE, COVERS, FANS, LIGHT_ALIASES, LIGHTS, LOCKS, PEOPLE, PLUGS, ROOMS, SCENES, SPEAKERS, TVS, VACUUMS
 
 _WORD = re.compile(r"[a-z][a-z']*")
 
@@ -50,9 +50,27 @@ def name_words() -> frozenset[str]:
     """Words that make up the names of devices, rooms and scenes in the corpus's random
     homes ("back", "desk", "porch", "morning"), and the words for kinds of device."""
     names: set[str] = set()
-    catalogs = (LIGHTS, PLUGS, APPLIANCES, FANS, LOCKS, CLIMATE, TVS, SPEAKERS, VACUUMS, SCENES, PEOPLE,
-                tuple(ROOMS), *ROOMS.values(), *COVERS.values(), tuple(vocab.KINDS))
-    for catalog in catalogs:
+    for catalog in _catalogs():
         for name in catalog:
             names.update(_WORD.findall(name.lower()))
     return frozenset(names)
+
+
+@lru_cache(maxsize=1)
+def modifier_words() -> frozenset[str]:
+    """Words that tell one device from another of its kind in the corpus's random homes:
+    the word right before a kind word in a device name ("back" door, "desk" lamp, "ceiling"
+    fan, "big" light), never a filler ("the lamp") or "room"."""
+    kinds = {w for phrase in vocab.KINDS for w in phrase.split()}
+    out: set[str] = set()
+    for catalog in (LIGHTS, LIGHT_ALIASES, PLUGS, APPLIANCES, FANS, LOCKS, CLIMATE, TVS, SPEAKERS,
+                    VACUUMS, *COVERS.values()):
+        for name in catalog:
+            w = _WORD.findall(name.lower())
+            out.update(w[i - 1] for i in range(1, len(w)) if w[i] in kinds and w[i - 1] not in kinds)
+    return frozenset(out - set(FILLERS) - {"room", "s"})
+
+
+def _catalogs():
+    return (LIGHTS, PLUGS, APPLIANCES, FANS, LOCKS, CLIMATE, TVS, SPEAKERS, VACUUMS, SCENES, PEOPLE,
+            tuple(ROOMS), *ROOMS.values(), *COVERS.values(), tuple(vocab.KINDS))
