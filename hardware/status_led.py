@@ -118,10 +118,18 @@ class Indicator:
         self.led, self.chime = led, chime
         self.state = "idle"
         self._blink: threading.Event | None = None
+        self._lock = threading.Lock()
+        """Held for every write to the LED: a blink that was stopped never writes after the
+        state that stopped it (else the LED could stay lit after "idle")."""
+
+    def _set(self, on: bool) -> None:
+        with self._lock:
+            self.led.set(on)
 
     def _stop_blink(self) -> None:
         if self._blink is not None:
-            self._blink.set()
+            with self._lock:
+                self._blink.set()
             self._blink = None
 
     def _start_blink(self, period: float, times: int | None = None, then: bool = False) -> None:
@@ -130,26 +138,30 @@ class Indicator:
 
         def run() -> None:
             n, on = 0, True
-            while not stop.is_set() and (times is None or n < 2 * times):
-                self.led.set(on)
+            while times is None or n < 2 * times:
+                with self._lock:
+                    if stop.is_set():
+                        return
+                    self.led.set(on)
                 on, n = not on, n + 1
                 stop.wait(period / 2)
-            if not stop.is_set():
-                self.led.set(then)
+            with self._lock:
+                if not stop.is_set():
+                    self.led.set(then)
         threading.Thread(target=run, daemon=True).start()
 
     def show(self, state: str) -> None:
         self.state = state
         if state == "listening":
             self._stop_blink()
-            self.led.set(True)
+            self._set(True)
             if self.chime:
                 self.chime.ring()
         elif state == "processing":
             self._start_blink(0.25)
         else:
             self._stop_blink()
-            self.led.set(False)
+            self._set(False)
 
     def error(self, code: str) -> None:
         print(f"error: {code}", flush=True)

@@ -46,3 +46,34 @@ def test_led_follows_the_daemons_state_events(broker, tmp_path):
     # on while listening, blinking while processing (more on/off flips than commands), off when idle
     assert writes[0] == "0" and writes[-1] == "0"
     assert writes.count("1") >= 3
+
+
+def _indicator_module():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("status_led", ROOT / "hardware" / "status_led.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_led_is_off_after_idle_even_when_a_blink_was_mid_write():
+    """A blink thread stopped by "idle" must never write after it: the LED stayed lit when
+    the blink's write landed after the idle state's (seen as a flaky LED test)."""
+    writing = threading.Event()
+
+    class SlowLed:  # the blink thread's write of "on" is slow, as a GPIO sysfs write can be
+        value = None
+
+        def set(self, on: bool) -> None:
+            if on and threading.current_thread() is not threading.main_thread():
+                writing.set()
+                threading.Event().wait(0.2)
+            self.value = on
+
+    led = SlowLed()
+    indicator = _indicator_module().Indicator(led, None)
+    indicator.show("processing")          # starts blinking: first write is "on", slow
+    assert writing.wait(5)
+    indicator.show("idle")                # while that write is under way
+    threading.Event().wait(0.5)           # past the blink's write and its next half-period
+    assert led.value is False
