@@ -125,11 +125,11 @@ def test_device_state_numbers_must_be_finite():
 
 
 def test_yes_and_no_words():
-    for text in ("yes", "Yes please", "yeah", "OK", "do it", "go ahead"):
+    for text in ("yes", "Yes please", "yeah", "OK", "do it", "go ahead", "Yes. Yes. Yes.", "yes, yes please"):
         assert answer_word(text) == "yes", text
-    for text in ("no", "No!", "cancel", "never mind", "don't", "stop"):
+    for text in ("no", "No!", "cancel", "never mind", "don't", "stop", "no, no"):
         assert answer_word(text) == "no", text
-    for text in ("yes turn on the light", "unlock the door", ""):
+    for text in ("yes turn on the light", "unlock the door", "", "yes no", "no yes yes"):
         assert answer_word(text) is None
 
 

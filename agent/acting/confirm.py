@@ -26,8 +26,11 @@ arrives sooner after the question was sent along with the command, not in answer
 
 
 def answer_word(text: str) -> str | None:
-    """``"yes"`` / ``"no"`` when the whole utterance is a yes or a no, else None."""
-    phrase = " ".join(tokens(text))
+    """``"yes"`` / ``"no"`` when the whole utterance is a yes or a no, else None. A word
+    said twice counts once: "yes, yes" is a yes (and Whisper sometimes writes one "yes"
+    as "Yes. Yes. Yes.")."""
+    words = tokens(text)
+    phrase = " ".join(w for i, w in enumerate(words) if i == 0 or w != words[i - 1])
     if phrase in YES:
         return "yes"
     if phrase in NO:
