@@ -22,6 +22,9 @@ pytestmark = pytest.mark.slow
 
 START = 90.0
 """Generous bound for model loading on a busy 2-core machine (a wait, not a speed target)."""
+STOP_TIMEOUT = float(next(line.split("=", 1)[1] for line in (ROOT / "systemd" / "voice-agent.service")
+                          .read_text().splitlines() if line.startswith("TimeoutStopSec=")))
+"""systemd's TimeoutStopSec: the agent must be gone by then (it is, in well under a second)."""
 
 
 @pytest.fixture
@@ -183,7 +186,9 @@ def test_sigterm_is_graceful(tmp_path, notify, broker, agents):
     wait_for(lambda: rec.on("voice-agent/demo/availability"), 10, "availability")
     mark = notify.mark()
     agent.signal(signal.SIGTERM)
-    assert agent.proc.wait(10) == 0                 # a few seconds at most, or this raises
+    # within what systemd allows before its SIGKILL (0.2 s on a quiet machine; a nice-19
+    # process beside two busy ones gets ~2 % of a core, and once took more than 10 s)
+    assert agent.proc.wait(STOP_TIMEOUT) == 0
     assert notify.wait_for("STOPPING=1", 1, since=mark)
     wait_for(lambda: rec.on("voice-agent/demo/availability")[-1].text == "offline", 10, "offline")
     health = json.loads(rec.on("voice-agent/demo/health")[-1].text)
