@@ -393,7 +393,10 @@ deliver: acknowledgement -> the subscriber got the command (negative: it got it 
 
 def run_set(label: str, config: Path, items: list[Item], site: str, player: Player, mic: VirtualMic,
             broker: Broker, rec: Recorder, log) -> Result:
-    proc = subprocess.Popen(agent_command("run", "-q", "-c", str(config), "--mqtt", broker.address), cwd=ROOT,
+    # --silent: the null sink is a speaker, and while the agent speaks (or chimes) it does not
+    # listen (voice.mute_mic), which would swallow the start of the next recording
+    proc = subprocess.Popen(agent_command("run", "-q", "--silent", "-c", str(config), "--mqtt", broker.address),
+                            cwd=ROOT,
                             env=mic.env, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     threading.Thread(target=lambda: [sys.stderr.write(f"    agent: {x}") for x in proc.stderr if VERBOSE],
                      daemon=True).start()
