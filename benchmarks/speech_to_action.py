@@ -276,7 +276,7 @@ def korean_config(tmp: Path, vad: str) -> Path:
     return path
 
 
-def barista_config(tmp: Path, vad: str, window: str = "fit") -> Path:
+def barista_config(tmp: Path, vad: str, window: str = "full") -> Path:
     """benchmarks/barista_config.yaml on the microphone, its order given an MQTT action."""
     intents = (ROOT / "benchmarks" / "barista.yaml").read_text()
     intents = intents.replace("  orderDrink:\n    targets: none\n",
@@ -526,7 +526,7 @@ def main() -> int:
     ap.add_argument("--limit", type=int, default=60, help="at most this many recordings per set")
     ap.add_argument("-v", "--verbose", action="store_true", help="a line per recording (stderr)")
     ap.add_argument("--log", type=Path, help="write a JSON line per recording here")
-    ap.add_argument("--window", choices=["fit", "full"], default="fit",
+    ap.add_argument("--window", choices=["fit", "full"], default="full",
                     help="Whisper's encoder window (asr.window; full: the 30 s pass of before)")
     args = ap.parse_args()
     global VERBOSE

@@ -97,7 +97,7 @@ def test_window_is_a_config_choice(tmp_path):
     from tests.support.speech import demo_config
     good = load_config(demo_config(tmp_path / "a.yaml", asr="{engine: whisper, window: full}"))
     assert read_asr(good).window == "full"
-    assert read_asr(load_config(demo_config(tmp_path / "b.yaml", asr="{engine: whisper}"))).window == "fit"
+    assert read_asr(load_config(demo_config(tmp_path / "b.yaml", asr="{engine: whisper}"))).window == "full"
     bad = load_config(demo_config(tmp_path / "c.yaml", asr="{engine: whisper, window: short}"))
     with pytest.raises(ConfigError, match="window"):
         read_asr(bad)
