@@ -23,9 +23,8 @@ config/demo.yaml spoken by espeak-ng. Endpointers:
 * ``old``: the energy VAD, end after ``end_silence_ms`` of quiet (800 ms for barista, as
   its config says; 700 ms for the home);
 * ``new``: Silero VAD behind the energy gate, plus intent-aware endpointing
-  (``complete_pause_ms: 200``, the look starting ``look_ahead_ms: 100`` before), the same
-  ``end_silence_ms`` otherwise; ``new-nolook`` (not run by default): the look only once
-  the pause is over.
+  (``complete_pause_ms: 200``), the same ``end_silence_ms`` otherwise; ``new-look`` (not
+  run by default): the look starting ``look_ahead_ms: 100`` before the pause is over.
 
 Printed per set and endpointer: p50/p95 end of speech -> action, acceptance (barista: the
 intent event's intent and every slot exact; home: the first action is one ``parse``
@@ -124,8 +123,8 @@ come from these, spoken by espeak-ng's Korean voice, Vosk limited to the grammar
 
 ENDPOINTERS = {
     "old": "{model: energy, complete_pause_ms: 0, end_silence_ms: %d, max_utterance_s: 15}",
-    "new": "{model: silero, complete_pause_ms: 200, look_ahead_ms: 100, end_silence_ms: %d, max_utterance_s: 15}",
-    "new-nolook": "{model: silero, complete_pause_ms: 200, look_ahead_ms: 0, end_silence_ms: %d, max_utterance_s: 15}",
+    "new": "{model: silero, complete_pause_ms: 200, look_ahead_ms: 0, end_silence_ms: %d, max_utterance_s: 15}",
+    "new-look": "{model: silero, complete_pause_ms: 200, look_ahead_ms: 100, end_silence_ms: %d, max_utterance_s: 15}",
 }
 MIC = "input: mic, device: pulse, queue_blocks: 3000"
 """A minute of audio may wait for a listener that falls behind (a loaded machine): none is lost."""

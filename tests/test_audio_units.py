@@ -417,7 +417,7 @@ class CountingDetector:
 
 def test_neural_vad_sleeps_in_a_quiet_room_and_decides_inside_an_utterance():
     detector = CountingDetector()
-    settings = VadSettings(model="silero")
+    settings = VadSettings(model="silero", look_ahead_ms=100)
     ep = Endpointer(settings, vad=NeuralVad(settings, detector))
     for now, pcm in chunks_of(quiet(3.0)):
         assert ep.feed(now, pcm) == []

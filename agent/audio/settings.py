@@ -17,7 +17,7 @@
         model: silero       # silero (neural, behind the energy gate) | energy
         threshold_db: 9     # energy: how far above the room's noise floor speech is
         complete_pause_ms: 200   # a finished command is acted on after this much quiet (0: off)
-        look_ahead_ms: 100       # reading the words starts this long before that (overlaps it)
+        look_ahead_ms: 0         # reading the words starts this long before that (overlaps it)
         end_silence_ms: 700      # ... anything else after this much
         max_utterance_s: 10
 """

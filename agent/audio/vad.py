@@ -57,9 +57,11 @@ class VadSettings:
     complete_pause_ms: int = 200
     """Quiet after which a command that nothing could add to is acted on (0: never, always
     wait ``end_silence_ms``)."""
-    look_ahead_ms: int = 100
+    look_ahead_ms: int = 0
     """The look at the words starts this long before ``complete_pause_ms`` is reached, so
-    recognising them overlaps the end of the pause (0: look only when it is reached)."""
+    recognising them overlaps the end of the pause (0: look only when it is reached). Off
+    by default: Silero dates the end of speech about 60 ms early, so a look 100 ms into the
+    quiet cut last words ("to 40 percent" heard as "to 4%")."""
 
 
 @dataclass(frozen=True, slots=True)
