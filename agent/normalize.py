@@ -65,6 +65,20 @@ def is_number(token: str) -> bool:
     return bool(_NUMBER_RE.match(token))
 
 
+def stems(word: str) -> tuple[str, ...]:
+    """What ``word`` may be with a plural or verb ending taken off ("colors" -> "color",
+    "changed" -> "change", "dimmed" -> "dim", "brightening" -> "brighten"): for asking whether
+    a word is a form of one that is known, never to rewrite what was said."""
+    out: list[str] = []
+    for end, adds in (("ies", ("y",)), ("es", ("", "e")), ("s", ("",)), ("ed", ("", "e")), ("ing", ("", "e"))):
+        if word.endswith(end) and len(word) - len(end) >= 3:
+            base = word[:-len(end)]
+            out += [base + a for a in adds]
+            if end in ("ed", "ing") and len(base) >= 4 and base[-1] == base[-2]:
+                out.append(base[:-1])  # "dimmed", "stopping"
+    return tuple(dict.fromkeys(out))
+
+
 def to_number(token: str) -> int | float:
     return float(token) if "." in token else int(token)
 

@@ -21,7 +21,7 @@ from typing import Any, Callable
 from ..config import Config
 from ..errors import AgentError, ConfigError
 from ..messages import Intent
-from ..normalize import is_number, tokens
+from ..normalize import is_number, stems, tokens
 from ..understanding.resolve import kind_matches, resolve, says_here
 from ..understanding import TemplateEngine, check_text
 from .backend import LlamaBackend, rss_mb
@@ -141,7 +141,7 @@ class SlmEngine:
 
     def _load(self) -> None:
         self.rss_before_mb = rss_mb()
-        path = find_gguf(self.settings.model)
+        path = find_gguf(self.settings.model, runtime=True)
         if self.adapter is not None:
             # trained for this job: the prompt is only what the training format holds
             backend = self._factory(path, threads=self.settings.threads, n_ctx=512, lora=self.adapter)
@@ -268,7 +268,8 @@ class SlmEngine:
                 return "no device of the kind said can do that"
             caps["kind"] = fit
         if not named and self.options["strange"]:
-            strange = [t for t in toks if t not in self.known and not is_number(t)]
+            strange = [t for t in toks if t not in self.known and not is_number(t)
+                       and not any(s in self.known for s in stems(t))]  # "colors", "changed"
             if strange:
                 return f"'{' '.join(strange)}' means nothing in this home"
         return ""
