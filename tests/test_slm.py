@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from dataclasses import replace
@@ -129,6 +130,16 @@ def test_the_model_never_does_the_opposite_of_a_direction_word(home):
     assert eng.judge("toggle the wemo socket", toggle, None, words={"toggle": 0.8}).understood
 
 
+def test_a_known_word_with_an_ending_is_known_but_a_word_of_nothing_is_not(home):
+    eng = SlmEngine(home)
+    green = Decoded(("set color", "lights", "green"), (0.9, 1.0, 1.0), [], 0.9)
+    for text in ("can the lights be changed to green", "change the light colors to green"):
+        got = eng.judge(text, green, None, words={"set_color": 0.9})
+        assert got.understood and got.name == "set_color" and got.slots == {"color": "green"}, (text, got.reason)
+    got = eng.judge("can the lights be swizzled to green", green, None, words={"set_color": 0.9})
+    assert not got.understood and "'swizzled' means nothing in this home" in got.reason
+
+
 def test_here_is_the_speakers_room_or_a_question(home):
     eng = SlmEngine(home)
     lights = Decoded(("brightness up", "lights"), (0.9, 1.0), [], 0.9)
@@ -153,6 +164,64 @@ def test_find_gguf():
     with pytest.raises(ModelMissing) as err:
         find_gguf("no-such-model")
     assert "smollm2-135m" in str(err.value)
+
+
+def test_the_model_runs_from_an_8_bit_copy_written_once_beside_the_trained_file(tmp_path, monkeypatch):
+    import llama_cpp
+
+    from agent.slm import models
+
+    q41 = find_gguf("smollm2-135m")
+    assert q41.name.endswith(".Q4_1.gguf")  # adapters are trained on this file
+    folder = tmp_path / "pkg"
+    folder.mkdir()
+    (folder / q41.name).symlink_to(q41)
+    monkeypatch.setattr(models, "_smollm2", lambda: folder / q41.name)
+    run = find_gguf("smollm2-135m", runtime=True)
+    assert run == folder / q41.name.replace(".Q4_1.", ".Q8_0.")
+    assert sorted(p.name for p in folder.iterdir()) == sorted([q41.name, run.name])  # no temp file left
+    mtime = run.stat().st_mtime_ns
+    assert find_gguf("smollm2-135m", runtime=True) == run and run.stat().st_mtime_ns == mtime  # once
+    llm = llama_cpp.Llama(model_path=str(run), n_ctx=64, verbose=False)
+    try:
+        assert llm.metadata.get("general.file_type") == str(llama_cpp.LLAMA_FTYPE_MOSTLY_Q8_0)
+        assert llm.tokenize(b"turn on the light", add_bos=False) == _tokens_of(q41)
+    finally:
+        llm.close()
+
+
+def test_a_read_only_model_folder_runs_the_trained_file_as_it_is(tmp_path, monkeypatch, caplog):
+    from agent.slm import models
+
+    q41 = find_gguf("smollm2-135m")
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    (folder / q41.name).symlink_to(q41)
+    folder.chmod(0o555)
+    monkeypatch.setattr(models, "_smollm2", lambda: folder / q41.name)
+    try:
+        if os.access(folder, os.W_OK):  # root ignores the mode: make the write fail another way
+            monkeypatch.setattr(models, "requantize", _refuse)
+        with caplog.at_level("WARNING", logger="agent.slm.models"):
+            assert find_gguf("smollm2-135m", runtime=True) == folder / q41.name
+    finally:
+        folder.chmod(0o755)
+    assert "running the slower Q4_1 file" in caplog.text
+    assert [p.name for p in folder.iterdir()] == [q41.name]
+
+
+def _tokens_of(q41):
+    import llama_cpp
+
+    llm = llama_cpp.Llama(model_path=str(q41), n_ctx=64, verbose=False, vocab_only=True)
+    try:
+        return llm.tokenize(b"turn on the light", add_bos=False)
+    finally:
+        llm.close()
+
+
+def _refuse(src, target, kind):
+    raise PermissionError(13, "Permission denied", str(target))
 
 
 def test_missing_model_is_not_understood_not_a_crash(home):

@@ -191,7 +191,7 @@ def plan_models(config, root: Path) -> tuple[list[str], list[tuple[Path, Path]]]
     slm = config.understanding.slm
     if slm.enabled:
         from ..slm.models import find_gguf
-        path = find_gguf(slm.model)
+        path = find_gguf(slm.model, runtime=True)  # prepares the file to run, so the service never writes
         top = hidden_path(path)
         if top is not None:
             raise InstallError(f"language model {path} is under {top}, hidden from the service; "
