@@ -121,3 +121,19 @@ def test_shipped_configs_are_valid():
     for path in [ROOT / "config/demo.yaml", ROOT / "benchmarks/ha_home.yaml"]:
         cfg = load_config(path)
         load_intents(cfg.intents)
+
+
+def test_slm_threads_auto_uses_two_only_where_four_cores_are_free(tmp_path, monkeypatch):
+    from agent.config import model
+
+    intents = write(tmp_path, "intents.yaml", INTENTS)
+    devices = f"intents: [{intents}]\ndevices:\n  - {{id: light.a, name: A, type: light, mqtt: {{topic: z/a}}}}\n"
+    auto = write(tmp_path, "auto.yaml", devices + "understanding: {slm: {threads: auto}}\n")
+    for cores, threads in ((2, 1), (4, 2), (8, 2), (1, 1)):
+        monkeypatch.setattr(model.os, "sched_getaffinity", lambda pid, n=cores: set(range(n)))
+        assert load_config(auto).understanding.slm.threads == threads
+        assert load_config(write(tmp_path, "d.yaml", devices)).understanding.slm.threads == threads
+    three = write(tmp_path, "three.yaml", devices + "understanding: {slm: {threads: 3}}\n")
+    assert load_config(three).understanding.slm.threads == 3
+    with pytest.raises(ConfigError, match="threads: expected a number of threads or 'auto', got 'lots'"):
+        load_config(write(tmp_path, "bad.yaml", devices + "understanding: {slm: {threads: lots}}\n"))

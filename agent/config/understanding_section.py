@@ -31,12 +31,22 @@ def _read_slm(r: Reader) -> SlmConfig:
         enabled=r.get("enabled", bool, d.enabled),
         model=r.get("model", str, d.model),
         adapter=_adapter(r, d.adapter),
-        threads=r.get("threads", int, d.threads, minimum=1, maximum=64),
+        threads=_threads(r, d.threads),
         timeout_ms=r.get("timeout_ms", float, d.timeout_ms, minimum=10),
         min_confidence=r.get("min_confidence", float, d.min_confidence, minimum=0, maximum=1),
         options={k: v for k, v in r.node.items() if k not in known},
     )
     return cfg
+
+
+def _threads(r: Reader, default: int) -> int:
+    value = r.node.get("threads")
+    if value == "auto":
+        return default
+    if isinstance(value, str):
+        r.problem(f"expected a number of threads or 'auto', got {value!r}", "threads")
+        return default
+    return r.get("threads", int, default, minimum=1, maximum=64)
 
 
 def _adapter(r: Reader, default: str) -> str:
