@@ -264,3 +264,14 @@ def test_start_means_turn_on_for_a_switch(engine):
     # a clear intent with nothing to do it to is still "not understood" without the model
     said = "change the colour of the lights"
     assert engine.missing(said, engine.grounding.narrow(said)) == "set_color"
+
+
+def test_an_intent_ruled_out_by_what_was_named_is_no_veto():
+    # dev2_home has a TV and a vacuum: "pause" is the TV's pause when the telly is named,
+    # and "down to forty percent" is the named light's brightness, not a speaker's volume
+    eng = SlmEngine(load_config(ROOT / "benchmarks" / "dev2_home.yaml"))
+    for said in ("pause the telly a sec", "the porch light is too harsh take it down to forty percent"):
+        assert eng.missing(said, eng.grounding.narrow(said)) is None, said
+    # a value the clear intent needs, unsaid, still vetoes: no colour, no guess
+    said = "change the colour of the lights"
+    assert eng.missing(said, eng.grounding.narrow(said)) == "set_color"

@@ -217,17 +217,24 @@ class SlmEngine:
         return self.judge(text, decoded, area, words=self.word_probs(said, narrowed))
 
     def missing(self, said: str, narrowed) -> str | None:
-        """The intent the words clearly ask for when the evidence ruled it out ("change the
-        colour" with no colour): acting on any other intent would be a guess."""
+        """The intent the words clearly ask for when a value it needs was not said ("change
+        the colour" with no colour): acting on any other intent would be a guess. An intent
+        ruled out by what was named is no veto: "pause the telly" is the telly's pause, not
+        the vacuum's, and "take the light down to forty percent" is not the volume."""
         names = [f.name for f in self.grammar.forms.values()]
         if not self.prior.words(said, self.grounding.value_words(said)):
             return None
         logp = self.prior.log_probs(said, names, self.grounding.value_words(said))
         best = max(logp, key=logp.get)
         allowed = {f.name for f in narrowed.forms.values()}
-        if best not in allowed and SAME_FOR_SWITCHES.get(best) in allowed:
+        if best in allowed or math.exp(logp[best]) < CLEAR:
+            return None
+        if SAME_FOR_SWITCHES.get(best) in allowed:
             return None  # "start the coffee": a switch starts by turning on
-        return best if best not in allowed and math.exp(logp[best]) >= CLEAR else None
+        values = self.grounding.evidence(said).values
+        unsaid = any(f.name == best and any(not (set(v.words) & values) for v in f.values)
+                     for f in self.grammar.forms.values())
+        return best if unsaid else None
 
     def word_probs(self, said: str, narrowed) -> dict[str, float]:
         """The intent files' word model over the intents still allowed (by intent name)."""
