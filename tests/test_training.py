@@ -198,3 +198,24 @@ def test_train_resumes_after_an_interruption(tmp_path):
     manifest = train(s, ex[:16], ex[16:20], log=lines.append)
     assert any(line.startswith("resuming at step") for line in lines)
     assert manifest["steps"] == 4 and not (tmp_path / "checkpoint.pt").exists()
+
+
+def test_a_name_is_said_next_to_its_kind_word():
+    """'back' names a door in other homes ('lock the back door'), but in 'pull back the
+    drapes' it is how the drapes move; a word apart from the kind word is not its name."""
+    from agent.normalize import tokens
+    from agent.slm.router import unknown_name
+
+    engine = TemplateEngine(load_config(ROOT / "config" / "demo.yaml"))
+    kinds = engine.registry.kind_index
+    elsewhere = frozenset({"back"})
+
+    def name(text):
+        return unknown_name(engine.words(text), engine.known, kinds, elsewhere,
+                            said=tokens(text, keep_fillers=True))
+
+    assert name("lock the back door") == "back door"
+    assert name("open the pod bay doors") == "pod bay doors"
+    assert name("pull back the drapes") == ""
+    assert name("go back a song on the speaker") == ""
+    assert name("nudge the heating up") == ""

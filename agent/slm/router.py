@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..config import Config
 from ..messages import Intent
-from ..normalize import is_number
+from ..normalize import is_number, tokens
 from ..understanding.resolve import HERE_UNKNOWN
 from ..understanding.template_engine import TemplateEngine
 from .engine import SlmEngine
@@ -50,7 +50,8 @@ class Router:
         got = self.templates.understand(text, area=area)
         if got.understood and got.confidence >= SURE or got.reason == HERE_UNKNOWN:
             return got  # understood; or understood but the room is not known: ask, not guess
-        named = unknown_name(self.templates.words(text), self.known, self.registry.kind_index, self.elsewhere)
+        named = unknown_name(self.templates.words(text), self.known, self.registry.kind_index, self.elsewhere,
+                             said=tokens(text, keep_fillers=True))
         if named:
             # "open the pod bay doors": the words name a particular thing this home does not
             # have; mapping the generic word onto a real device would be a guess
@@ -72,15 +73,23 @@ class Router:
 
 
 def unknown_name(toks: tuple[str, ...], known: frozenset[str], kinds,
-                 elsewhere: frozenset[str] = frozenset()) -> str:
+                 elsewhere: frozenset[str] = frozenset(), *, said: tuple[str, ...] | None = None) -> str:
     """The unknown words right before a kind word ("pod bay" in "pod bay doors"), if any;
-    words in ``elsewhere`` (names this home does not use) count as unknown there."""
+    words in ``elsewhere`` (names this home does not use) count as unknown there. ``said``:
+    the words with the fillers ``toks`` drops; a name is said next to its kind word ("the
+    back door"), so "pull back the drapes" and "nudge the heating up" name nothing."""
     for start in range(1, len(toks)):
         if not kinds.exact(toks, start):
             continue
         j = start
-        while j > 0 and (toks[j - 1] not in known or toks[j - 1] in elsewhere) and not is_number(toks[j - 1]):
+        while j > 0 and (toks[j - 1] not in known or toks[j - 1] in elsewhere) and not is_number(toks[j - 1]) \
+                and (said is None or _contiguous(said, toks[j - 1:start + 1])):
             j -= 1
         if j < start:
             return " ".join(toks[j:start] + toks[start:start + 1])
     return ""
+
+
+def _contiguous(said: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
+    n = len(phrase)
+    return any(said[i:i + n] == phrase for i in range(len(said) - n + 1))
