@@ -130,6 +130,23 @@ def test_the_model_never_does_the_opposite_of_a_direction_word(home):
     assert eng.judge("toggle the wemo socket", toggle, None, words={"toggle": 0.8}).understood
 
 
+def test_how_things_are_and_things_named_are_not_directions():
+    from agent.slm.polarity import contradiction
+    from agent.normalize import tokens
+
+    def against(intent, text):
+        return contradiction(intent, tokens(text, keep_fillers=True))
+
+    assert against("temperature_down", "the heating's up too high, drop it") is None
+    assert against("unmute", "take the kitchen speaker off mute") is None
+    assert against("unlock", "open the lock on the front door") is None
+    # still the opposite: "up" then "too" meaning also; a mute button; an off button
+    assert against("volume_down", "turn it up too") == ("volume_up", "up")
+    assert against("unmute", "press the mute button") == ("mute", "mute")
+    assert against("turn_on", "press the off button") == ("turn_off", "off")
+    assert against("unlock", "lock the front door") == ("lock", "lock")
+
+
 def test_a_known_word_with_an_ending_is_known_but_a_word_of_nothing_is_not(home):
     eng = SlmEngine(home)
     green = Decoded(("set color", "lights", "green"), (0.9, 1.0, 1.0), [], 0.9)

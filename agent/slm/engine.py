@@ -329,7 +329,7 @@ class SlmEngine:
             return Intent(text, None, confidence=conf, reason=(
                 f"the model ({decoded.first_plain:.2f}) and the intent files' words "
                 f"({(words or {}).get(reading.intent, 1.0):.2f}) do not agree on {answer!r}"))
-        against = contradiction(reading.intent, tokens(text), self.config.language)
+        against = contradiction(reading.intent, tokens(text, keep_fillers=True), self.config.language)
         if against:
             return Intent(text, None, confidence=conf, reason=(
                 f"the model answered {answer!r}, but '{against[1]}' asks for "

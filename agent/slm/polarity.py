@@ -49,15 +49,29 @@ EXCESS = {
 """After "too"/"so", a state word asks for the other way: "too bright" wants less light."""
 
 
+STATES = frozenset(EXCESS) | {"high", "low", "much", "far"}
+"""After "up too"/"down too", a word for how things are."""
+ARTICLES = frozenset({"the", "a", "an", "my", "our", "your", "its", "their", "this", "that"})
+"""Before one of these "lock" is a thing, not what to do: "open the lock"."""
+
+
 def contradiction(intent: str, toks: tuple[str, ...] | list[str], language: str = "en") -> tuple[str, str] | None:
-    """``(opposite intent, the words asking for it)`` when the words pull against ``intent``."""
+    """``(opposite intent, the words asking for it)`` when the words pull against ``intent``.
+    ``toks`` keeps the fillers ("the"), so that a direction word used as a noun is known."""
     if not language.lower().startswith("en") or intent not in AGAINST:
         return None
     opposite, words = AGAINST[intent]
     for i, tok in enumerate(toks):
-        if i > 0 and toks[i - 1] in TOO:
+        before = toks[i - 1] if i > 0 else ""
+        after = tuple(toks[i + 1:i + 3])
+        if before in TOO:
             if EXCESS.get(tok) == opposite:
-                return opposite, f"{toks[i - 1]} {tok}"
-        elif tok in words:
+                return opposite, f"{before} {tok}"
+        elif tok in words and not (
+                after[:1] == ("too",) and after[1:] and after[1] in STATES  # "the heating is up
+                # too high": how it is, not what is asked ("turn it up too" is still up)
+                or (tok == "lock" and before in ARTICLES)  # "open the lock on the door": a thing
+                # (not "press the off button": that asks for off)
+                or (tok == "mute" and before == "off")):  # "take it off mute" is unmute
             return opposite, tok
     return None
