@@ -292,3 +292,18 @@ def test_an_intent_ruled_out_by_what_was_named_is_no_veto():
     # a value the clear intent needs, unsaid, still vetoes: no colour, no guess
     said = "change the colour of the lights"
     assert eng.missing(said, eng.grounding.narrow(said)) == "set_color"
+
+
+def test_a_kind_word_is_the_thing_unless_it_is_the_commands_verb():
+    from agent.slm.ground import _as_noun
+
+    def noun(text, word):
+        return _as_noun(tuple(text.split()), (word,))
+
+    # the command's own verb: "light up the bedroom", "switch off the fan"
+    assert not noun("light up bedroom", "light") and not noun("switch off fan", "switch")
+    assert not noun("switch fan on", "switch")
+    # the thing: "turn the lights off", "brighten the lights up a bit", "lights off"
+    assert noun("turn lights off", "lights") and noun("brighten lights up bit", "lights")
+    assert noun("lights off", "lights") and noun("switch kitchen light off", "light")
+    assert noun("turn light off", "light")

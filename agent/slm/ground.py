@@ -42,10 +42,19 @@ _PARTICLES = frozenset({"on", "off", "over", "up", "down", "out"})
 
 
 def _as_noun(toks: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
-    """Is ``phrase`` in ``toks`` other than as a verb ("switch off", "light up")?"""
+    """Is ``phrase`` in ``toks`` other than as a verb? A command starts with its verb: "light
+    up the hall", "switch off", "switch the fan on" (the fillers are gone: "please" and "the"
+    never count). Elsewhere a kind word is the thing: "turn the lights off", "brighten the
+    lights up a bit", "switch the kitchen light off"."""
     n = len(phrase)
-    return any(toks[i:i + n] == phrase and (i + n >= len(toks) or toks[i + n] not in _PARTICLES)
-               for i in range(len(toks) - n + 1))
+    for i in range(len(toks) - n + 1):
+        if toks[i:i + n] != phrase:
+            continue
+        verb = i == 0 and n == 1 and not phrase[0].endswith("s") and (  # "lights off": the lights
+            phrase[0] == "switch" or (i + n < len(toks) and toks[i + n] in _PARTICLES))
+        if not verb:
+            return True
+    return False
 
 
 @dataclass(frozen=True, slots=True)
