@@ -300,6 +300,38 @@ def test_speech_resuming_after_the_look_began_makes_it_stale():
 def test_a_command_the_grammar_could_continue_waits_for_the_silence_and_says_why():
     got, heard, rec = early("turn on the lights")  # ... "in the bedroom" would be other lights
     assert len(got) == 1 and got[0].reason == "silence" and rec.peeks == 1
-    assert rec.reused  # only quiet after the look: its words are the transcript, not read again
+    assert not rec.reused  # the look did not end it: the whole utterance is read again
     assert got[0].decided - got[0].speech_end == pytest.approx(0.7, abs=0.03)
     assert "area could follow" in heard[0]["waited"]
+
+
+class EdgeRecogniser(WordsRecogniser):
+    """Like Whisper read close to the end of speech: the look loses the last word; the
+    final read of the whole utterance has it, unless told to reuse the look's words."""
+
+    async def peek(self):
+        self.peeks += 1
+        self.peeked = self.words.rsplit(" ", 1)[0]
+        return self.peeked
+
+    async def finish(self, quiet_since_peek=False):
+        self.reused = quiet_since_peek
+        return self.peeked if quiet_since_peek else self.words
+
+
+def test_after_the_full_silence_the_words_are_read_again_not_taken_from_the_look():
+    from agent.audio.listener import build_completion
+    from agent.config import load_config
+    from agent.understanding.template_engine import TemplateEngine
+    from tests.support.speech import ROOT
+    rec = EdgeRecogniser("turn on the lights", int(1.3 * 32000))
+    vad = VadSettings(model="energy", complete_pause_ms=200, end_silence_ms=700)
+    completion = build_completion(TemplateEngine(load_config(ROOT / "config" / "demo.yaml")), vad)
+    events = []
+    lst = Listener(Chunks(np.concatenate([quiet(1), speech(1.0), quiet(1.5)])), Asr(AsrSettings(), rec), vad=vad,
+                   gate=Gate("always"), emit=lambda k, d: events.append((k, d)), completion=completion)
+    got = listen(lst)
+    assert rec.peeks == 1 and [u.reason for u in got] == ["silence"]  # "turn on the" is no command yet
+    assert got[0].transcript.text == "turn on the lights" and not rec.reused
+    heard = [d for k, d in events if k == "heard"][0]
+    assert heard["eos_ms"] == pytest.approx(700 + heard["asr_ms"], abs=11)  # the silence, then the read

@@ -16,7 +16,8 @@ has been heard (Vosk's partial result, or a Whisper pass over the audio so far) 
 :class:`~agent.understanding.complete.Completion` whether it is a finished command nothing could add
 to. If so the utterance ends there (``reason: complete``) and a Whisper transcript is
 reused as the final one; if not, the look is thrown away and the listener waits for the
-normal trailing silence (``heard`` then says why in ``waited``). The look starts
+normal trailing silence (``heard`` then says why in ``waited``), after which the whole
+utterance is recognised afresh. The look starts
 ``look_ahead_ms`` before the pause is over (at the endpointer's ``SpeechLull``) and runs
 while the audio goes on, so recognition overlaps the end of the pause; speech resuming in
 that time makes it stale (its words are not used).
@@ -277,10 +278,12 @@ class Listener:
         self._command = False
         self.gate.processing()
         early, self._early = (self._early if event.reason == "complete" else None), None
-        # nothing said since the last look (the full silence was waited for): its words stand
         await self._settle_look()  # a look begun at a lull that never became a pause
         look, self._look = self._look, None
-        quiet = look is not None and look[0] == event.speech_end
+        # The look's words stand only when they ended the utterance. After the full silence
+        # the audio is read again: a look taken close to the end of speech loses last words
+        # (barista-dev in kitchen noise: 54/60 reusing it, 56/60 reading again).
+        quiet = early is not None and look is not None and look[0] == event.speech_end
         heard = await self.asr.finish(quiet_since_peek=quiet)
         waited_ms = (event.time - event.speech_end) * 1000.0
         if quiet:  # the look's words stand: recognition ended when it did, or after the quiet
