@@ -113,7 +113,7 @@ class Completion:
             return Verdict(False, "not understood yet")
         if intent.engine != "template" or intent.confidence < 1.0:
             return Verdict(False, "understood only approximately", intent)
-        heard = (intent.name, tuple(intent.targets), _frozen(intent.slots))
+        heard = self._effect(intent.name, tuple(intent.targets), intent.slots)
         for sentence in self.engine.sentences:
             if not self._may_start(sentence.tree, toks[0]):
                 continue
@@ -142,7 +142,8 @@ class Completion:
             now = [o for v in state.current if (o := self._outcome(sentence, {**values, state.open_slot[1]: v}))]
             if now and heard not in now:
                 return ""  # ... also when its last name could have gone on
-        rest_slots = sorted({(s.list_name, s.name) for node in state.rest for s in slot_refs(node)})
+        # in the template's order: the first slot that could follow is the one named in ``why``
+        rest_slots = list(dict.fromkeys((s.list_name, s.name) for node in state.rest for s in slot_refs(node)))
         if state.open_slot is not None:
             list_name, name = state.open_slot
             if self._changes(sentence, values, list_name, name, heard, longer=state.longer):
@@ -176,7 +177,7 @@ class Completion:
         else:
             candidates = self._numbers(list_name)
         for value in candidates:
-            outcome = self._outcome(sentence, {**values, name: value})
+            outcome = self._outcome(sentence, {**values, name: value}, heard)
             if outcome is not None and outcome != heard:
                 return True
         return False
@@ -189,16 +190,38 @@ class Completion:
             return (lo, hi)
         return {"temperature": (21,), "duration": (60, 600)}.get(list_name, (1, 50))
 
-    def _outcome(self, sentence: Sentence, values: dict[str, Any]) -> tuple | None:
-        """(intent, targets, slots) the reading resolves to, None when it resolves to nothing."""
+    def _outcome(self, sentence: Sentence, values: dict[str, Any], heard: tuple | None = None) -> tuple | None:
+        """(intent, targets, slots) the reading resolves to, None when it resolves to nothing.
+
+        Given the command ``heard`` (the reading is a continuation of it), a reading that
+        resolves only because its number was taken as another intent's (the kitchen
+        light has no temperature: "turn on the kitchen light ... to 21" through a
+        temperature sentence) counts as nothing, unless ``heard`` is already a command of
+        that other intent ("set the tv to 2" ... "0", a volume): the sentence continued
+        does not apply to what was named."""
         key = (sentence.intent, sentence.types, _frozen(values))
         if key not in self._outcomes:
             spec = self.engine.intents.intents.get(sentence.intent)
             res = resolve(self.registry, sentence.intent, spec, values, self.area, sentence.types)
-            self._outcomes[key] = None if res.error else (res.intent, tuple(res.targets), _frozen(res.slots))
+            self._outcomes[key] = None if res.error else \
+                (self._effect(res.intent, tuple(res.targets), res.slots), bool(res.retold))
             if len(self._outcomes) > 20000:
                 self._outcomes.clear()
-        return self._outcomes[key]
+        got = self._outcomes[key]
+        if got is None:
+            return None
+        outcome, retold = got
+        if retold and heard is not None and outcome[0] != heard[0]:
+            return None
+        return outcome
+
+    def _effect(self, intent: str, targets: tuple[str, ...], slots: dict[str, Any]) -> tuple:
+        """A command as what it does: a temperature unit that is every target's own unit
+        changes nothing ("21 degrees" and "21 degrees celsius" to a Celsius thermostat)."""
+        unit = slots.get("temperature_unit")
+        if unit and targets and all(getattr(self.registry.devices.get(t), "unit", None) == unit for t in targets):
+            slots = {k: v for k, v in slots.items() if k != "temperature_unit"}
+        return (intent, targets, _frozen(slots))
 
     # ------------------------------------------------------------------ prefix readings
     def _may_start(self, node: Node, tok: str) -> bool:

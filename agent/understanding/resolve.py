@@ -26,6 +26,10 @@ class Resolution:
     slots: dict[str, Any] = field(default_factory=dict)
     error: str = ""
     intent: str = ""
+    retold: str = ""
+    """The intent the words said, when their number was read as another intent's because
+    what was named takes that kind of number instead ("set the heating to 22" through a
+    brightness sentence); empty when the sentence's own intent applies."""
 
 
 def kind_matches(device: Device, kind: str) -> bool:
@@ -263,10 +267,12 @@ def resolve(reg: Registry, intent: str, spec: IntentSpec | None, caps: dict[str,
         slots["state"] = mapped[0][1]
 
     able = [d for d in cands if supports(d, intent, spec, types)]
+    said_intent = ""
     if not able and cands:
         # "set the heating to 22": the number's kind comes from what it is said of
         retold = number_for(cands, intent, slots)
         if retold is not None:
+            said_intent = intent
             intent, slots = retold
             spec = None
             able = [d for d in cands if supports(d, intent, None, types)]
@@ -314,4 +320,4 @@ def resolve(reg: Registry, intent: str, spec: IntentSpec | None, caps: dict[str,
                     return Resolution(error=f"{d.name} accepts {key} {lo}-{hi}"
                                             f"{' ' + d.unit if key == 'temperature' else ''}, not {said:g}{unit}")
     able.sort(key=lambda d: reg.order[d.id])
-    return Resolution(tuple(d.id for d in able), slots, intent=final_intent)
+    return Resolution(tuple(d.id for d in able), slots, intent=final_intent, retold=said_intent)
