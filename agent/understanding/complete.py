@@ -22,7 +22,10 @@ is acted on at once instead of after the full trailing silence. A transcript is
 
    A remainder of literal words only ("... please", "... now"), or of a slot that can
    only repeat or contradict what was said ("turn on the reading lamp" ... "in the
-   living room"), does not matter.
+   living room"; "21 degrees" ... "celsius" to a Celsius thermostat), does not matter;
+   nor does a continuation whose sentence does not apply to what was named: "turn on
+   the kitchen light" ... "to 21" through a temperature sentence (the understanding
+   would read the number as a brightness only because a light has no temperature).
 
 Nothing here is a list of words: the same rule holds for any intent file. It is
 conservative by construction (when in doubt, wait), and a transcript it calls
