@@ -70,7 +70,8 @@ def contradiction(intent: str, toks: tuple[str, ...] | list[str], language: str 
         elif tok in words and not (
                 after[:1] == ("too",) and after[1:] and after[1] in STATES  # "the heating is up
                 # too high": how it is, not what is asked ("turn it up too" is still up)
-                or (tok == "lock" and before in ARTICLES)  # "open the lock on the door": a thing
+                or (tok == "lock" and before in ARTICLES | {"door", "gate"})  # "open the lock on
+                # the door", "undo the front door lock": a thing
                 # (not "press the off button": that asks for off)
                 or (tok == "mute" and before == "off")):  # "take it off mute" is unmute
             return opposite, tok

@@ -57,6 +57,13 @@ class Router:
             # have; mapping the generic word onto a real device would be a guess
             return Intent(got.text, None, reason=f"nothing here is called '{named}'")
         alt = self.slm.understand(text, area=area)
+        if alt.understood and got.understood and (alt.name, alt.targets) != (got.name, got.targets):
+            # a loose template match and the model read different commands ("can you undo
+            # the front door lock": the template skipped "undo" and read lock): either may be
+            # the guess; asking again is the honest answer
+            return Intent(got.text, None, confidence=max(alt.confidence, got.confidence),
+                          reason=f"the templates ({_what(got)}) and the model ({_what(alt)}) read "
+                                 "different commands")
         if alt.understood and (not got.understood or alt.confidence >= got.confidence):
             return alt
         if got.understood:
@@ -70,6 +77,10 @@ class Router:
 
     def close(self) -> None:
         self.slm.close()
+
+
+def _what(intent: Intent) -> str:
+    return f"{intent.name.replace('_', ' ')} {', '.join(intent.targets)}".strip()
 
 
 def unknown_name(toks: tuple[str, ...], known: frozenset[str], kinds,
