@@ -2,7 +2,8 @@
 
 An exact template match is final. When no template matches, or only a fuzzy one whose
 confidence is below :data:`SURE`, the model is asked; its intent is used if it passed
-every check and is at least as confident as the fuzzy match.
+every check and is at least as confident as the fuzzy match. A fuzzy match and a model
+that read different commands are neither acted on: one of them is a guess.
 """
 
 from __future__ import annotations
