@@ -3,7 +3,7 @@
 :class:`SlmEngine` loads the model lazily (or on :meth:`warm_up`), builds the prompt from
 the config, and answers ``understand(text, area=None) -> Intent`` with ``engine="slm"``.
 Every answer goes through the grammar (it can only name what exists), a confidence
-threshold, the grounding checks (:mod:`agent.slm.ground`) and :func:`agent.resolve.resolve`
+threshold, the grounding checks (:mod:`agent.slm.ground`) and :func:`agent.understanding.resolve.resolve`
 before it becomes an intent; failing any of them is a clean "not understood".
 """
 

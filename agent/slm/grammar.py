@@ -254,7 +254,7 @@ class OutputGrammar:
         return tuple(out)
 
     def caps(self, reading: Reading) -> dict[str, Any]:
-        """The reading as captured slots, the way :func:`agent.resolve.resolve` takes them."""
+        """The reading as captured slots, the way :func:`agent.understanding.resolve.resolve` takes them."""
         caps: dict[str, Any] = dict(reading.values)
         if reading.device is not None:
             caps["device"] = DeviceRef(self.registry.devices[reading.device].name, (reading.device,))
