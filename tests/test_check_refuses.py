@@ -116,3 +116,27 @@ def test_install_service_refuses_what_check_refuses(tmp_path):
     done = install(root, "-c", str(cfg), "--no-user")
     assert done.returncode == 78 and "no 'audio:' section" in done.stderr, done.stderr
     assert not (root / "etc" / "systemd").exists() and not (root / "etc" / "voice-agent").exists()
+
+
+def test_an_engine_whose_python_package_is_missing_is_refused(tmp_path, monkeypatch):
+    import importlib.util
+
+    import pytest
+
+    from agent.commands.check import check_all
+    from agent.config import load_config
+    from agent.errors import ConfigError
+
+    find = importlib.util.find_spec
+    gone = {"faster_whisper", "llama_cpp"}
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name in gone else find(name, *a))
+    cfg = write(tmp_path, SPEECH.format(intents=INTENTS) + "audio: {input: mic}\n"
+                "asr: {engine: whisper, model: whisper-tiny.en}\nunderstanding: {slm: {enabled: true}}\n")
+    with pytest.raises(ConfigError) as err:
+        check_all(load_config(cfg))
+    text = "\n".join(err.value.problems)
+    assert "asr.engine: whisper needs the Python package 'faster_whisper', which is not installed" in text
+    assert ".venv/bin/pip install -e '.[whisper]'" in text
+    assert "understanding.slm.enabled: true needs the Python package 'llama_cpp'" in text
+    monkeypatch.setattr(importlib.util, "find_spec", find)
+    check_all(load_config(cfg))  # installed, the same config passes

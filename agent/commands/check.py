@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import importlib.util
 from pathlib import Path
 
 from ..acting.planner import ActionPlanner
@@ -56,6 +57,8 @@ def runtime_problems(config: Config, intents: IntentSet, engine: TemplateEngine)
         from ..asr import build_asr, read_asr
         from ..audio.settings import read_audio
         attempt(lambda: read_audio(config))
+        attempt(lambda: need_package(*{"whisper": ("faster_whisper", "asr.engine: whisper", "whisper")}.get(
+            read_asr(config).engine, ("vosk", "asr.engine: vosk", "audio"))))
         attempt(lambda: build_asr(config, read_asr(config), engine))
         attempt(lambda: wake_model(config))
     if "discovery" in sections or "homeassistant" in sections:
@@ -71,9 +74,18 @@ def runtime_problems(config: Config, intents: IntentSet, engine: TemplateEngine)
     if config.understanding.slm.enabled:
         from ..slm.models import find_adapter, find_gguf
         slm = config.understanding.slm
+        attempt(lambda: need_package("llama_cpp", "understanding.slm.enabled: true", "slm"))
         attempt(lambda: find_gguf(slm.model))
         attempt(lambda: find_adapter(slm.model, slm.adapter))
     return list(dict.fromkeys(problems))
+
+
+def need_package(module: str, what: str, extra: str) -> None:
+    """:class:`ConfigError` when the Python package ``run`` would import for ``what`` is not
+    installed (found without importing it)."""
+    if importlib.util.find_spec(module) is None:
+        raise ConfigError([f"{what} needs the Python package {module!r}, which is not installed; install "
+                           f"it with ./install.sh (or .venv/bin/pip install -e '.[{extra}]')"])
 
 
 def wake_model(config: Config) -> Path | None:
