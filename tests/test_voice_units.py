@@ -307,3 +307,36 @@ def test_the_speaker_opens_once_and_first_audio_counts_when_it_plays(joe):
     played = np.concatenate(speaker.heard)
     expected = sum(len(m) for m in made) * 48000 / joe.sample_rate
     assert np.count_nonzero(played) == pytest.approx(expected, rel=0.15)
+
+
+def test_a_phrase_pushed_while_the_speaker_finds_the_buffer_empty_is_not_taken_as_drained():
+    """Phrase by phrase, the speaker can run dry between two phrases; if the next phrase
+    arrived just after the callback saw the buffer empty, the reply must not count as played
+    out (it used to: the stream stopped and the last phrase was never heard)."""
+    from agent.voice.output import Mouth
+
+    mouth = Mouth(lambda: None, sd=_Sd())
+    real = threading.Lock()
+    released, pushed = threading.Event(), threading.Event()
+    callback: list[threading.Thread] = []
+
+    class PausingLock:  # lets the main thread push right after the callback leaves the lock
+        def __enter__(self):
+            real.acquire()
+
+        def __exit__(self, *exc):
+            real.release()
+            if callback and threading.current_thread() is callback[0]:
+                released.set()
+                pushed.wait(5)
+
+    mouth._lock = PausingLock()
+    out = np.zeros((256, 1), dtype=np.int16)
+    callback.append(threading.Thread(target=mouth._callback, args=(out, 256, None, None)))
+    callback[0].start()
+    assert released.wait(5)
+    mouth._push(np.ones(100, dtype=np.int16))  # the next phrase
+    pushed.set()
+    callback[0].join(5)
+    assert not mouth._drained.is_set(), "a phrase is waiting, yet the reply reads as played out"
+    assert len(mouth._buffer) == 1

@@ -237,13 +237,14 @@ class Mouth:
                     self._buffer.popleft()
                 else:
                     self._buffer[0] = block[take:]
-            empty = not self._buffer
+            if not self._buffer:
+                # under the lock: a phrase pushed between this check and the set would
+                # otherwise read as drained, and the reply would stop before its last phrase
+                self._drained.set()
         out[filled:] = 0
         if filled and not self._first_out.is_set():
             self._first_out_at = self.clock()
             self._first_out.set()
-        if empty:
-            self._drained.set()
 
     def _push(self, samples: np.ndarray) -> None:
         with self._lock:
