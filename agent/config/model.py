@@ -143,9 +143,9 @@ class SlmConfig:
     shipped for the default model (none for other models), ``none`` prompts the bare model
     with few-shot examples instead, or a path to a ``.gguf`` adapter (a personal model)."""
     threads: int = field(default_factory=lambda: slm_threads())
-    """llama.cpp threads (``auto``: :func:`slm_threads`). Two answer a command in ~85 ms
-    here against ~120 ms for one, but two threads waiting on each other on a 2-core
-    machine busy with other work took 19 s for a command one thread answers in 0.2 s."""
+    """llama.cpp threads (``auto``: :func:`slm_threads`). On a quiet machine here two answer
+    a command in 77 ms against 112 ms for one, but two threads waiting on each other on a
+    2-core machine busy with other work took 19 s for a command one thread answers in 0.2 s."""
     timeout_ms: float = 1500.0
     """Budget per utterance; past it the answer is "not understood"."""
     min_confidence: float = 0.4

@@ -52,7 +52,7 @@ EXCESS = {
 STATES = frozenset(EXCESS) | {"high", "low", "much", "far"}
 """After "up too"/"down too", a word for how things are."""
 ARTICLES = frozenset({"the", "a", "an", "my", "our", "your", "its", "their", "this", "that"})
-"""Before one of these "lock" is a thing, not what to do: "open the lock"."""
+"""After one of these "lock" is a thing, not what to do: "open the lock"."""
 
 
 def contradiction(intent: str, toks: tuple[str, ...] | list[str], language: str = "en") -> tuple[str, str] | None:
