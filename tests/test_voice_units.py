@@ -303,10 +303,12 @@ def test_the_speaker_opens_once_and_first_audio_counts_when_it_plays(joe):
     finally:
         mouth.close()
     assert len(sd.streams) == 1 and speaker.starts == 2 and len(starts) == 2  # opened once, started per reply
-    # every sample of both replies reached the speaker (at its 48 kHz)
-    played = np.concatenate(speaker.heard)
-    expected = sum(len(m) for m in made) * 48000 / joe.sample_rate
-    assert np.count_nonzero(played) == pytest.approx(expected, rel=0.15)
+    # every sample of both replies reached the speaker (at its 48 kHz). Compared by the sound
+    # itself, not by counting non-zero samples: Piper draws each reply afresh, and how many of
+    # its samples are exactly zero varies (a count once came to 85% of the samples made)
+    played = np.abs(np.concatenate(speaker.heard).astype(np.int64)).sum()
+    expected = sum(np.abs(m.astype(np.int64)).sum() for m in made) * 48000 / joe.sample_rate
+    assert played == pytest.approx(expected, rel=0.1)
 
 
 def test_a_phrase_pushed_while_the_speaker_finds_the_buffer_empty_is_not_taken_as_drained():
