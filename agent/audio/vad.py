@@ -267,6 +267,12 @@ class Endpointer:
             frames = np.frombuffer(buf, "<i2", count=nframes * FRAME).astype(np.float32).reshape(nframes, FRAME)
             levels = 10 * np.log10(np.mean((frames / 32768.0) ** 2, axis=1) + 1e-10)
         vad = self.vad
+        def audio_before_marker(t: float) -> None:
+            """The audio heard so far goes out ahead of a lull or pause marker."""
+            if voiced:
+                events.append(SpeechAudio(t, b"".join(voiced)))
+                voiced.clear()
+
         for k in range(nframes):
             t = now - (len(buf) - (k + 1) * 2 * FRAME) / 32000.0  # time at this frame's end
             raw = buf[k * 2 * FRAME:(k + 1) * 2 * FRAME]
@@ -302,16 +308,12 @@ class Endpointer:
                     if (s.complete_pause_ms and s.look_ahead_ms and not self._lull and self._quiet * 10 >= lull_ms
                             and self._quiet * 10 < s.complete_pause_ms):
                         self._lull = True
-                        if voiced:
-                            events.append(SpeechAudio(t, b"".join(voiced)))
-                            voiced.clear()
+                        audio_before_marker(t)
                         events.append(SpeechLull(t, self._last_speech))
                     if (s.complete_pause_ms and not self._paused and self._quiet * 10 >= s.complete_pause_ms
                             and self._quiet * 10 < s.end_silence_ms):
                         self._paused = True
-                        if voiced:
-                            events.append(SpeechAudio(t, b"".join(voiced)))
-                            voiced.clear()
+                        audio_before_marker(t)
                         events.append(SpeechPause(t, self._last_speech))
                 reason = ("silence" if self._quiet * 10 >= s.end_silence_ms else
                           "max_length" if t - self._started_at >= s.max_utterance_s else "")
