@@ -39,6 +39,8 @@ def cafe():
     "turn on the kitchen light",
     "turn on the tv",                       # ... nor has the tv (its number is a volume)
     "set the heating to 21 degrees",        # "... celsius" is the thermostat's own unit: the same
+    "toggle off the coffee maker",          # the state is said: nothing after it changes the command
+    "toggle the reading lamp off",
 ])
 def test_finished_commands_are_complete(home, text):
     verdict = home.check(text)
@@ -54,6 +56,7 @@ def test_finished_commands_are_complete(home, text):
     ("open the blinds", "set_position"),                    # ... "to half" / "to 40 percent"
     ("set the tv to 2", "could go on"),                     # ... "0": a volume, read as the tv's number
     ("turn on", "not understood"),
+    ("toggle the kettle", "turn_on"),                       # ... "on": a toggle that says its state
 ])
 def test_commands_the_grammar_could_continue_wait(home, text, why):
     verdict = home.check(text)

@@ -123,11 +123,27 @@ def test_the_model_never_does_the_opposite_of_a_direction_word(home):
     assert not got.understood and "'too bright' asks for brightness down" in got.reason
     assert not eng.judge("low lighting in the bedroom", up, None, words={"brightness_up": 0.6}).understood
     assert eng.judge("the bedroom is too dark", up, None, words={"brightness_up": 0.6}).understood
-    # a toggle may do the opposite of the "on" that was said
+    # a toggle may do the opposite of an "on" that is not its own particle
     toggle = Decoded(("toggle", "smart plug"), (0.9, 1.0), [], 0.9)
-    got = eng.judge("toggle the wemo socket on", toggle, None, words={"toggle": 0.8})
-    assert not got.understood and "'on' asks for turn on or turn off" in got.reason
-    assert eng.judge("toggle the wemo socket", toggle, None, words={"toggle": 0.8}).understood
+    got = eng.judge("toggle the power plug off and on", toggle, None, words={"toggle": 0.8})
+    assert not got.understood and "asks for turn on or turn off" in got.reason
+    assert eng.judge("toggle the power plug", toggle, None, words={"toggle": 0.8}).name == "toggle"
+
+
+def test_a_toggle_that_says_on_or_off_is_that_state(home):
+    eng = SlmEngine(home)
+    toggle = Decoded(("toggle", "smart plug"), (0.9, 1.0), [], 0.9)
+    for text, intent in [("could you toggle the power plug on", "turn_on"),
+                         ("toggle off the power plug please", "turn_off"),
+                         ("toggle the power plug off now", "turn_off"),
+                         ("toggle on the power plug in the kitchen", "turn_on")]:
+        got = eng.judge(text, toggle, None, words={"toggle": 0.8})
+        assert (got.name, got.targets) == (intent, ("switch.smart_plug",)), (text, got.reason)
+    # "on" before a thing is where, not a state: the toggle's opposite stays possible
+    from agent.slm.polarity import switched_to
+    assert switched_to(("toggle", "lamp", "on", "desk")) is None
+    assert switched_to(("toggle", "fan", "off", "and", "on")) is None
+    assert switched_to(("toggle", "fan", "on", "in", "study")) == "turn_on"
 
 
 def test_how_things_are_and_things_named_are_not_directions():

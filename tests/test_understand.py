@@ -138,3 +138,16 @@ def test_the_agents_own_name_is_only_the_address(demo_config):
     # a name that is a word commands use would change what they mean
     with pytest.raises(ConfigError, match="'lights' is a word commands use"):
         TemplateEngine(replace(demo_config, understanding=replace(demo_config.understanding, names=("lights",))))
+
+
+@pytest.mark.parametrize("text,intent,targets", [
+    # a toggle that names the state it ends in is that state, whatever the state is now
+    ("toggle the bedroom fan on", "turn_on", ["fan.bedroom"]),
+    ("could you toggle off the coffee maker", "turn_off", ["switch.coffee"]),
+    ("toggle on the lamp in the bedroom", "turn_on", ["light.bedroom"]),
+    ("toggle the bedroom fan", "toggle", ["fan.bedroom"]),
+])
+def test_a_toggle_that_says_its_state_is_that_state(demo_engine, text, intent, targets):
+    got = demo_engine.understand(text)
+    assert (got.name, list(got.targets)) == (intent, targets), got.reason
+    assert got.engine == "template" and got.confidence == 1.0

@@ -15,7 +15,7 @@ import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 from ..config import Config
@@ -30,7 +30,7 @@ from .grammar import NONE, OutputGrammar
 from .ground import Grounding
 from .prior import IntentPrior
 from .models import find_adapter, find_gguf
-from .polarity import contradiction
+from .polarity import contradiction, switched_to
 from .prompt import PromptBuilder, trained_prefix, utterance_tokens
 
 OPTIONS = {"examples": (int, 3), "seed": (int, 7), "prior": ((int, float), 2.0),
@@ -329,6 +329,12 @@ class SlmEngine:
             return Intent(text, None, confidence=conf, reason=(
                 f"the model ({decoded.first_plain:.2f}) and the intent files' words "
                 f"({(words or {}).get(reading.intent, 1.0):.2f}) do not agree on {answer!r}"))
+        toks = self.templates.words(text)
+        if reading.intent == "toggle":
+            # "toggle the fan on": the particle says which state the toggle ends in
+            state = switched_to(toks, self.config.language)
+            if state is not None:
+                reading = replace(reading, intent=state)
         against = contradiction(reading.intent, tokens(text, keep_fillers=True), self.config.language)
         if against:
             return Intent(text, None, confidence=conf, reason=(
@@ -340,7 +346,6 @@ class SlmEngine:
         spec = self.templates.intents.intents.get(reading.intent)
         speaker = area if area is not None else self.config.area
         caps = self.grammar.caps(reading)
-        toks = self.templates.words(text)
         why = self.unsaid(toks, reading, caps)
         if why:
             return Intent(text, None, confidence=conf, reason=f"model answer {answer!r} rejected: {why}")

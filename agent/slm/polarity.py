@@ -35,8 +35,9 @@ AGAINST: dict[str, tuple[str, frozenset[str]]] = {}
 for _a, _a_words, _b, _b_words in _PAIRS:
     AGAINST[_a] = (_b, _b_words)
     AGAINST[_b] = (_a, _a_words)
-# "toggle the plug on": a toggle ignores the state the words ask for, so it may do the
-# opposite; the words ask for turn on (or off), which the model did not answer
+# "toggle the plug on the porch": a toggle ignores the state the words ask for, so it may
+# do the opposite of an "on" or "off" said; unless that word is the toggle's own particle
+# (:func:`switched_to`), which makes the toggle a turn on or turn off
 AGAINST["toggle"] = ("turn_on or turn_off", frozenset({"on", "off"}))
 
 
@@ -76,3 +77,27 @@ def contradiction(intent: str, toks: tuple[str, ...] | list[str], language: str 
                 or (tok == "mute" and before == "off")):  # "take it off mute" is unmute
             return opposite, tok
     return None
+
+
+SWITCHED = {"on": "turn_on", "off": "turn_off"}
+PLACE_STARTS = frozenset({"in", "at", "on", "inside", "outside", "upstairs", "downstairs", "for"})
+"""Words that begin where a command applies: "toggle the fan on in the study"."""
+
+
+def switched_to(toks: tuple[str, ...] | list[str], language: str = "en") -> str | None:
+    """``turn_on``/``turn_off`` when a toggle's words say which state it ends in: "toggle the
+    fan on", "toggle off the heater", "toggle the fan on in the study"; None when they do
+    not or pull both ways ("toggle the lamp on the desk": there "on" is where; "toggle the
+    fan off and on"). ``toks`` without fillers; "off" is a state wherever it is said, "on"
+    when it is the word after the verb, the last word, or the word before where the command
+    applies ("on the desk" is where)."""
+    if not language.lower().startswith("en"):
+        return None
+    asked = set()
+    for i, tok in enumerate(toks):
+        if tok not in SWITCHED:
+            continue
+        particle = i == 1 or i == len(toks) - 1 or toks[i + 1] in PLACE_STARTS or tok == "off"
+        if particle:
+            asked.add(SWITCHED[tok])
+    return asked.pop() if len(asked) == 1 else None
