@@ -157,8 +157,15 @@ def test_how_things_are_and_things_named_are_not_directions():
     assert against("unmute", "take the kitchen speaker off mute") is None
     assert against("unlock", "open the lock on the front door") is None
     assert against("unlock", "can you undo the front door lock") is None
+    # "down here", "up there": where the speaker is, when the rest says which way
+    assert against("brightness_up", "brighten it, i can barely read a word down here") is None
+    assert against("temperature_up", "bump the heat up a notch, it is bitter down there") is None
+    assert against("brightness_down", "it's far too bright up here") is None
+    assert against("volume_up", "pump the music up, we can't hear it out here") is None
     # still the opposite: "up" then "too" meaning also; a mute button; an off button
     assert against("volume_down", "turn it up too") == ("volume_up", "up")
+    assert against("volume_up", "turn it down there") == ("volume_down", "down")  # the verb's own "down"?
+    assert against("brightness_up", "we are sitting down here") == ("brightness_down", "down")
     assert against("unmute", "press the mute button") == ("mute", "mute")
     assert against("turn_on", "press the off button") == ("turn_off", "off")
     assert against("unlock", "lock the front door") == ("lock", "lock")

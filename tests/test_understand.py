@@ -151,3 +151,15 @@ def test_a_toggle_that_says_its_state_is_that_state(demo_engine, text, intent, t
     got = demo_engine.understand(text)
     assert (got.name, list(got.targets)) == (intent, targets), got.reason
     assert got.engine == "template" and got.confidence == 1.0
+
+
+def test_down_here_and_up_here_are_the_speakers_room(demo_config):
+    from dataclasses import replace
+
+    from agent.understanding.template_engine import TemplateEngine
+    nowhere = TemplateEngine(replace(demo_config, area=None))
+    for text in ["it is too dark down here", "turn the lights on up here", "switch the lights off out here"]:
+        got = nowhere.understand(text)
+        assert got.name is None and "'here' is not known" in got.reason, (text, got)
+        assert nowhere.understand(text, area="bedroom").targets == ("light.bedroom",), text
+    assert nowhere.understand("it is too dark down here", area="bedroom").name == "brightness_up"

@@ -54,6 +54,21 @@ STATES = frozenset(EXCESS) | {"high", "low", "much", "far"}
 """After "up too"/"down too", a word for how things are."""
 ARTICLES = frozenset({"the", "a", "an", "my", "our", "your", "its", "their", "this", "that"})
 """After one of these "lock" is a thing, not what to do: "open the lock"."""
+PLACES = frozenset({"here", "there"})
+"""Before one of these a direction word names where: "it's cold down here", "up there"."""
+
+
+def _place(toks, i: int) -> bool:
+    return i + 1 < len(toks) and toks[i + 1] in PLACES
+
+
+def _says(intent: str, toks) -> bool:
+    """Do the words ask for ``intent`` outside a place phrase: one of its direction words, or
+    "too"/"so" and a state that wants it ("too dark" for brightness up)?"""
+    opposite = AGAINST.get(intent, ("", frozenset()))[0]
+    own = AGAINST[opposite][1] if opposite in AGAINST else frozenset()
+    return any((tok in own and not _place(toks, i)) or (i > 0 and toks[i - 1] in TOO and EXCESS.get(tok) == intent)
+               for i, tok in enumerate(toks))
 
 
 def contradiction(intent: str, toks: tuple[str, ...] | list[str], language: str = "en") -> tuple[str, str] | None:
@@ -62,6 +77,10 @@ def contradiction(intent: str, toks: tuple[str, ...] | list[str], language: str 
     if not language.lower().startswith("en") or intent not in AGAINST:
         return None
     opposite, words = AGAINST[intent]
+    # "increase the light, I can't see down here": "down here" is where the speaker is, not
+    # which way; it stands aside when the rest of the words say which way. Alone it still
+    # pulls: in "turn it down there" the "down" may be the verb's own
+    said = _says(intent, toks)
     for i, tok in enumerate(toks):
         before = toks[i - 1] if i > 0 else ""
         after = tuple(toks[i + 1:i + 3])
@@ -69,7 +88,8 @@ def contradiction(intent: str, toks: tuple[str, ...] | list[str], language: str 
             if EXCESS.get(tok) == opposite:
                 return opposite, f"{before} {tok}"
         elif tok in words and not (
-                after[:1] == ("too",) and after[1:] and after[1] in STATES  # "the heating is up
+                (said and _place(toks, i))
+                or after[:1] == ("too",) and after[1:] and after[1] in STATES  # "the heating is up
                 # too high": how it is, not what is asked ("turn it up too" is still up)
                 or (tok == "lock" and before in ARTICLES | {"door", "gate"})  # "open the lock on
                 # the door", "undo the front door lock": a thing
