@@ -146,6 +146,19 @@ def test_a_toggle_that_says_on_or_off_is_that_state(home):
     assert switched_to(("toggle", "fan", "on", "in", "study")) == "turn_on"
 
 
+def test_a_question_about_a_state_is_never_a_command(home):
+    eng = SlmEngine(home)
+    on = Decoded(("turn on", "coffee machine"), (0.9, 1.0), [], 0.9)
+    for text in ("was the coffee machine left running", "is not the coffee machine on",
+                 "are the coffee machine and the plug still going", "check whether the coffee machine is on"):
+        got = eng.judge(text, on, None, words={"turn_on": 0.9})
+        assert not got.understood and "a question, not a command" in got.reason, text
+    # requests put as questions are still requests
+    for text in ("is it possible to switch the coffee machine on", "are you able to switch the coffee machine on"):
+        got = eng.judge(text, on, None, words={"turn_on": 0.9})
+        assert got.name == "turn_on" and got.targets == ("switch.coffee_machine",), (text, got.reason)
+
+
 def test_how_things_are_and_things_named_are_not_directions():
     from agent.slm.polarity import contradiction
     from agent.normalize import tokens

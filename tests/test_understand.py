@@ -153,6 +153,24 @@ def test_a_toggle_that_says_its_state_is_that_state(demo_engine, text, intent, t
     assert got.engine == "template" and got.confidence == 1.0
 
 
+@pytest.mark.parametrize("text,intent,targets", [
+    # "set it going": start it; for a switch that is turning it on, for the vacuum its start
+    ("set the kettle running", "turn_on", ["switch.kettle"]),
+    ("get the bedroom fan going", "turn_on", ["fan.bedroom"]),
+    ("can you get the robot going", "start", ["vacuum.robot"]),
+    ("get the roomba running", "start", ["vacuum.robot"]),
+])
+def test_setting_or_getting_a_thing_going_starts_it(demo_engine, text, intent, targets):
+    got = demo_engine.understand(text)
+    assert (got.name, list(got.targets)) == (intent, targets), got.reason
+    assert got.engine == "template" and got.confidence == 1.0
+
+@pytest.mark.parametrize("text", ["is the kettle running", "is the robot still going",
+                                  "are the coffee maker and the kettle running", "was the fan left running"])
+def test_asking_whether_something_runs_is_not_a_command(demo_engine, text):
+    assert demo_engine.understand(text).name in (None, "get_state")
+
+
 def test_down_here_and_up_here_are_the_speakers_room(demo_config):
     from dataclasses import replace
 

@@ -31,6 +31,7 @@ from .ground import Grounding
 from .prior import IntentPrior
 from .models import find_adapter, find_gguf
 from .polarity import contradiction, switched_to
+from .question import asks_how_things_are
 from .prompt import PromptBuilder, trained_prefix, utterance_tokens
 
 OPTIONS = {"examples": (int, 3), "seed": (int, 7), "prior": ((int, float), 2.0),
@@ -330,6 +331,9 @@ class SlmEngine:
                 f"the model ({decoded.first_plain:.2f}) and the intent files' words "
                 f"({(words or {}).get(reading.intent, 1.0):.2f}) do not agree on {answer!r}"))
         toks = self.templates.words(text)
+        if reading.intent != "get_state" and asks_how_things_are(toks, self.config.language):
+            return Intent(text, None, confidence=conf, reason=(
+                f"the model answered {answer!r}, but the words ask how things are: a question, not a command"))
         if reading.intent == "toggle":
             # "toggle the fan on": the particle says which state the toggle ends in
             state = switched_to(toks, self.config.language)
