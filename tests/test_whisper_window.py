@@ -67,6 +67,43 @@ def test_a_command_reads_the_same_in_the_fitted_window(recognisers, tmp_path):
     assert tuple(seen[0]) == (1, 80, -(-(frames + 100) // 100) * 100) and seen[0][2] < 3000
 
 
+def test_the_look_reads_the_fitted_window_and_the_utterance_the_full_one(tmp_path):
+    """A look in a pause (peek) is read fast; the transcript of a whole utterance that the
+    look did not end is read with the ``window`` setting (full: the accurate 30 s pass)."""
+    r = WhisperRecogniser(package_dir(KNOWN["whisper-tiny.en"]), prompt="reading lamp", threads=1)
+    assert (r.window, r.look_window) == ("full", "fit")
+    asyncio.run(r.load())
+    seen = []
+    model = r._model.model
+    real = model.encode
+
+    class Spy:
+        def __getattr__(self, name):
+            return getattr(model, name)
+
+        def encode(self, features, **kw):
+            seen.append(tuple(features.shape))
+            return real(features, **kw)
+
+    r._model.model = Spy()
+    audio = pcm(say("turn off the reading lamp", tmp_path / "cmd.wav"))
+
+    async def utterance() -> tuple[str, str]:
+        await r.start()
+        await r.feed(audio)
+        look = await r.peek()
+        await r.feed(silence(0.5))  # the quiet after the look: the words are read again
+        return look, await r.finish()
+
+    try:
+        look, final = asyncio.run(utterance())
+    finally:
+        r._model.model = model
+        asyncio.run(r.close())
+    assert look.lower().strip(".") == final.lower().strip(".") == "turn off the reading lamp"
+    assert seen == [(1, 80, 1000), (1, 80, 3000)]
+
+
 def test_silence_reads_as_nothing(recognisers):
     rng = np.random.default_rng(1)
     hiss = (rng.standard_normal(16000 * 2) * 30).astype("<i2").tobytes()
@@ -101,3 +138,8 @@ def test_window_is_a_config_choice(tmp_path):
     bad = load_config(demo_config(tmp_path / "c.yaml", asr="{engine: whisper, window: short}"))
     with pytest.raises(ConfigError, match="window"):
         read_asr(bad)
+    assert read_asr(good).look_window == "fit"
+    full = load_config(demo_config(tmp_path / "d.yaml", asr="{engine: whisper, look_window: full}"))
+    assert read_asr(full).look_window == "full"
+    with pytest.raises(ConfigError, match="look_window"):
+        read_asr(load_config(demo_config(tmp_path / "e.yaml", asr="{engine: whisper, look_window: 5}")))

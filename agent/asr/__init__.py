@@ -116,7 +116,8 @@ def build_asr(config: Config, settings: AsrSettings | None = None, engine=None) 
             settings.prompt, settings.prompt)
         recogniser = WhisperRecogniser(path, prompt=prompt, language=settings.language,
                                        beam_size=settings.beam_size, compute_type=settings.compute_type,
-                                       threads=settings.threads, window=settings.window)
+                                       threads=settings.threads, window=settings.window,
+                                       look_window=settings.look_window)
     corrector = None
     accepts = None
     if settings.mode == "corrected":

@@ -13,6 +13,7 @@
       compute_type: int8      # whisper (CTranslate2)
       threads: 2              # whisper
       window: full            # whisper: full (30 s) | fit (10 s: faster, less accurate in noise)
+      look_window: fit        # whisper, the look that may end a finished command early: fit | full
 """
 
 from __future__ import annotations
@@ -45,6 +46,9 @@ class AsrSettings:
     window: str = "full"
     """Whisper's encoder input: ``full`` 30 s, or ``fit`` 10 s / the utterance plus padding
     (cheaper, but less accurate in noise: barista-dev at 12 dB 52/60 against 56/60)."""
+    look_window: str = "fit"
+    """Whisper's window for the look in a pause (``audio.vad.complete_pause_ms``) that may end
+    a finished command early; only a look whose words parse as a finished command is acted on."""
     language: str = "en"
     grammar_limit: int = 64
     """Limited mode: a template piece with more expansions than this is split up."""
@@ -80,6 +84,7 @@ def read_asr(config: Config) -> AsrSettings:
                            choices=("int8", "int8_float32", "float32", "int16", "default")),
         threads=r.get("threads", int, d.threads, minimum=1, maximum=64),
         window=r.get("window", str, d.window, choices=("fit", "full")) or d.window,
+        look_window=r.get("look_window", str, d.look_window, choices=("fit", "full")) or d.look_window,
         language=r.get("language", str, config.language or "en"),
         grammar_limit=r.get("grammar_limit", int, d.grammar_limit, minimum=1, maximum=5000),
     )

@@ -20,7 +20,13 @@ not, hence the 10 s floor). A transcript that does so (faster-whisper's own test
 compression ratio over 2.4) or that has more words than anyone says in that time (over
 2 + 5 a second) is read again with the full window. ``window: full`` (the default) always
 reads the padded 30 s: on barista-dev the fitted window cost accuracy in kitchen noise
-(12 dB: 52/60 against 56/60), so it is opt-in.
+(12 dB: 52/60 against 56/60), so it is opt-in for the transcript of a whole utterance.
+
+The look (:meth:`peek`: the words so far, read in a pause to decide whether the command
+is finished) uses ``look_window``, ``fit`` by default: a look is only acted on when its
+words parse as a finished command nothing could extend, and every other utterance is
+read again with ``window`` after the full trailing silence, so the fitted window's cost
+in noise falls on few utterances while its speed is what makes the early end early.
 """
 
 from __future__ import annotations
@@ -54,9 +60,11 @@ class WhisperRecogniser:
     name = "whisper"
 
     def __init__(self, model_path: Path, *, prompt: str = "", language: str = "en", beam_size: int = 1,
-                 compute_type: str = "int8", threads: int = 2, window: str = "full") -> None:
-        if window not in WINDOWS:
-            raise ValueError(f"window {window!r}: use one of {', '.join(WINDOWS)}")
+                 compute_type: str = "int8", threads: int = 2, window: str = "full",
+                 look_window: str = "fit") -> None:
+        for which, value in (("window", window), ("look_window", look_window)):
+            if value not in WINDOWS:
+                raise ValueError(f"{which} {value!r}: use one of {', '.join(WINDOWS)}")
         self.model_path = model_path
         self.prompt = prompt
         self.language = language
@@ -64,6 +72,7 @@ class WhisperRecogniser:
         self.compute_type = compute_type
         self.threads = threads
         self.window = window
+        self.look_window = look_window
         self._tokenizer = None
         self._prompt_tokens: list[int] = []
         self._suppressed: list[int] = []
@@ -108,11 +117,12 @@ class WhisperRecogniser:
             self._size += len(pcm)
         return None
 
-    def transcribe(self, pcm: bytes) -> str:  # (worker)
+    def transcribe(self, pcm: bytes, window: str | None = None) -> str:  # (worker)
+        """The words in ``pcm`` read with ``window`` (default: the ``window`` setting)."""
         audio = np.frombuffer(pcm, "<i2").astype(np.float32) / 32768.0
         if len(audio) < 1600:  # under 0.1 s: nothing to read
             return ""
-        if self.window == "fit":
+        if (window or self.window) == "fit":
             frames = self._model.feature_extractor(audio)
             n = frames.shape[-1]
             if n + PAD_FRAMES <= FULL_FRAMES:
@@ -143,7 +153,7 @@ class WhisperRecogniser:
 
     async def peek(self) -> str:
         size = self._size
-        text = await self._worker.call(self.transcribe, b"".join(self._audio))
+        text = await self._worker.call(self.transcribe, b"".join(self._audio), self.look_window)
         self._peeked = (size, text)
         return text
 
