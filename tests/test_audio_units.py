@@ -16,7 +16,7 @@ from agent.audio.capture import DeviceMissing, MicSource, find_device
 from agent.audio.resample import Resampler
 from agent.audio.settings import AudioSettings, read_audio
 from agent.audio.sources import AudioFileError, FileSource, StdinSource
-from agent.audio.vad import (Endpointer, NeuralVad, SpeechAudio, SpeechEnd, SpeechLull, SpeechPause, SpeechStart,
+from agent.audio.vad import (TAIL_MS, Endpointer, NeuralVad, SpeechAudio, SpeechEnd, SpeechLull, SpeechPause, SpeechStart,
                              VadSettings)
 from agent.config import parse_config
 from agent.errors import ConfigError
@@ -430,6 +430,55 @@ def test_neural_vad_sleeps_in_a_quiet_room_and_decides_inside_an_utterance():
     assert detector.calls > 0 and detector.resets == 1  # back to sleep after the utterance
     # a frame takes the verdict of the latest whole 32 ms window
     assert [e for e in events if isinstance(e, SpeechEnd)][0].speech_end == pytest.approx(4.0, abs=0.07)
+
+
+class TrailingDetector(CountingDetector):
+    """Like the network: still says "speech" for a few windows after the voice stopped."""
+
+    def __init__(self, windows: int):
+        super().__init__()
+        self.windows, self.left = windows, 0
+
+    def __call__(self, window):
+        if super().__call__(window) > 0.5:
+            self.left = self.windows
+            return 0.9
+        self.left -= 1
+        return 0.9 if self.left >= 0 else 0.05
+
+
+def test_the_end_of_speech_is_when_the_voice_stopped_not_when_the_network_noticed():
+    signal = np.concatenate([quiet(1.0), burst(1.0), quiet(1.0)])  # the voice stops at 2.0 s
+    for detector, lag in ((CountingDetector(), 0.0), (TrailingDetector(4), 0.128)):
+        settings = VadSettings(model="silero", complete_pause_ms=200, look_ahead_ms=100)
+        vad = NeuralVad(settings, detector)
+        ep = Endpointer(settings, vad=vad)
+        events = []
+        for now, pcm in chunks_of(signal):
+            events += ep.feed(now, pcm)
+        marks = {type(e).__name__: e for e in events if isinstance(e, (SpeechLull, SpeechPause, SpeechEnd))}
+        # whether the network lets go at once or 4 windows late, the pause and the end are
+        # counted from the last frame the voice was heard in
+        for name in ("SpeechLull", "SpeechPause", "SpeechEnd"):
+            assert marks[name].speech_end == pytest.approx(2.0, abs=0.035), (name, lag)
+        # the look may start 100 ms into the quiet, or when the network lets go if that is later
+        assert 2.1 - 0.035 <= marks["SpeechLull"].time <= 2.1 + lag + 0.07
+        assert marks["SpeechPause"].time == pytest.approx(2.2, abs=0.035)
+        assert marks["SpeechEnd"].time == pytest.approx(2.7, abs=0.035)
+        assert vad.quiet_frames > 50
+
+
+def test_a_voice_the_network_hears_longer_than_the_tail_keeps_the_rest():
+    """The end is dated back at most TAIL_MS: a long soft stretch the network calls voice stays voice."""
+    signal = np.concatenate([quiet(1.0), burst(1.0), quiet(1.5)])
+    ep = Endpointer(VadSettings(model="silero", complete_pause_ms=200),
+                    vad=NeuralVad(VadSettings(model="silero"), TrailingDetector(15)))  # ~480 ms late
+    events = []
+    for now, pcm in chunks_of(signal):
+        events += ep.feed(now, pcm)
+    end = [e for e in events if isinstance(e, SpeechEnd)][0]
+    # the network let go about 0.5 s after the voice; the end is dated TAIL_MS before that
+    assert 2.0 + 0.48 - TAIL_MS / 1000 - 0.04 <= end.speech_end <= 2.0 + 0.55 - TAIL_MS / 1000 + 0.04
 
 
 def test_silero_hears_a_voice_and_not_a_kitchen(tmp_path):

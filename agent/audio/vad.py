@@ -9,7 +9,12 @@ Two detectors decide per 10 ms frame whether someone is speaking:
   voice from a clatter or a tap, over 32 ms windows. The energy detector stays in front
   of it as a cheap gate: in a quiet room the network is not run at all, and once an
   utterance has started the network alone says when the voice stopped, so kitchen noise
-  does not hold the utterance open.
+  does not hold the utterance open. The network's verdict trails the voice (its windows
+  and its memory: 50-170 ms after the last loud frame of espeak-ng commands in a quiet
+  room), so the end of speech is dated at the last frame the energy detector heard
+  before the network let go (:attr:`NeuralVad.quiet_frames`, at most ``TAIL_MS``):
+  pauses and the trailing silence count from when the voice stopped, not from when the
+  network noticed.
 
 :class:`Endpointer` turns those decisions into utterances: a start after ``start_ms`` of
 speech (the ``preroll_ms`` before it included, so the first syllable is not lost), a
@@ -32,6 +37,8 @@ import numpy as np
 from .silero import WINDOW, SileroVad, unavailable
 
 FRAME = 160  # samples per VAD frame: 10 ms at 16 kHz
+TAIL_MS = 200
+"""The end of speech is dated at most this much before the network said the voice stopped."""
 MODELS = ("silero", "energy")
 
 
@@ -172,9 +179,13 @@ class NeuralVad:
         self.speaking = False
         self.windows = 0
         """Windows the network has judged (for benchmarks: its cost is per window)."""
+        self.quiet_frames = 0
+        """Frames in a row, up to the last one, that the energy detector called quiet: when
+        the network lets go of a voice, how long ago the voice actually stopped."""
 
     def frame(self, samples: np.ndarray, level: float, *, in_utterance: bool) -> bool:
         loud = self.energy.decide(level, adapt=not in_utterance)
+        self.quiet_frames = 0 if loud else self.quiet_frames + 1
         if not (in_utterance or loud or self.speaking):
             if self._running:  # back to the quiet room: the next sound starts afresh
                 self._running = False
@@ -226,6 +237,7 @@ class Endpointer:
         self._quiet = 0  # consecutive quiet frames inside an utterance
         self._started_at = 0.0
         self._last_speech = 0.0
+        self._tail = 0  # quiet frames by energy at the end of the speech so far
         self._pending: list[bytes] = []  # frames of a possible start, not yet confirmed
         self._paused = False  # this pause's SpeechPause was given
         self._lull = False  # ... and its SpeechLull
@@ -233,7 +245,7 @@ class Endpointer:
     def reset(self) -> None:
         """Forget any utterance in progress (the noise floor is kept)."""
         self.in_speech = False
-        self._run = self._quiet = 0
+        self._run = self._quiet = self._tail = 0
         self._paused = self._lull = False
         self._pending.clear()
 
@@ -286,6 +298,7 @@ class Endpointer:
                         self._quiet = 0
                         self._started_at = t - self._run * 0.01
                         self._last_speech = t
+                        self._tail = 0
                         audio = b"".join(self._preroll) + b"".join(self._pending)
                         self._preroll.clear()
                         self._pending.clear()
@@ -302,7 +315,12 @@ class Endpointer:
                     self._quiet = 0
                     self._paused = self._lull = False
                     self._last_speech = t
+                    self._tail = getattr(vad, "quiet_frames", 0)
                 else:
+                    if not self._quiet:  # the voice stopped: when the energy detector last heard it
+                        back = min(self._tail, TAIL_MS // 10)
+                        self._last_speech -= back * 0.01
+                        self._quiet = back
                     self._quiet += 1
                     lull_ms = s.complete_pause_ms - s.look_ahead_ms
                     if (s.complete_pause_ms and s.look_ahead_ms and not self._lull and self._quiet * 10 >= lull_ms
