@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from agent.asr.whisper import WhisperRecogniser, repeats
+from agent.asr.whisper import WhisperRecogniser, repeats, unloop
 from agent.errors import ConfigError
 from agent.models import KNOWN, package_dir
 
@@ -115,6 +115,9 @@ def test_a_loop_is_read_again_with_the_full_window(recognisers, tmp_path, monkey
     fit = recognisers["fit"]
     loop = "turn on the bedroom lamp, the bedroom lamp, the bedroom lamp, the bedroom lamp, the bedroom lamp"
     monkeypatch.setattr(fit, "_read_window", lambda frames, width: loop)
+    assert fit.transcribe(audio) == "turn on the bedroom lamp,"  # one copy of the loop: no second pass
+    # a loop of something other than a run of words read again is read again with the full window
+    monkeypatch.setattr(fit, "_read_window", lambda frames, width: "la " * 40)
     assert fit.transcribe(audio).lower().strip(".") == "turn on the bedroom lamp"
     # too many words for the time it took to say them is a loop too, even without repeats
     monkeypatch.setattr(fit, "_read_window", lambda frames, width: " ".join(f"w{i}" for i in range(30)))
@@ -126,6 +129,15 @@ def test_repeats():
                    "a little bit of milk, a little bit of milk")
     assert not repeats("give me a twenty ounce double shot iced mocha with skim milk")
     assert not repeats("")
+
+
+def test_a_loop_keeps_one_copy_of_what_was_heard():
+    assert unloop("Switch off the fan. Switch off the fan.") == "Switch off the fan."
+    assert unloop("open the garage, open the garage, open the") == "open the garage,"
+    assert unloop("a tea with honey and lemon, and lemon, and lemon") == "a tea with honey and lemon,"
+    for said in ("switch off the fan", "it is very very cold", "the hall light and the hall light too",
+                 "set the blinds to 4%, the floor, the present."):
+        assert unloop(said) == said
 
 
 def test_window_is_a_config_choice(tmp_path):

@@ -127,7 +127,7 @@ class WhisperRecogniser:
             n = frames.shape[-1]
             if n + PAD_FRAMES <= FULL_FRAMES:
                 width = max(MIN_FRAMES, -(-(n + PAD_FRAMES) // STEP_FRAMES) * STEP_FRAMES)
-                text = self._read_window(frames, width)
+                text = unloop(self._read_window(frames, width))
                 if not repeats(text) and len(text.split()) <= 2 + WORDS_PER_S * len(audio) / 16000:
                     return text
         segments, _ = self._model.transcribe(
@@ -178,3 +178,20 @@ def repeats(text: str) -> bool:
     """Whisper went round in a loop (faster-whisper's compression-ratio test)."""
     data = text.encode("utf-8")
     return len(data) > 0 and len(data) / len(zlib.compress(data)) > REPEATS
+
+
+def unloop(text: str) -> str:
+    """The text without Whisper's loop: from the first word where the rest of it repeats
+    one stretch of two different words or more back to back, one copy of that stretch
+    ("turn on the tv. turn on the tv." -> "turn on the tv."; a loop after other words
+    keeps them). A single word said twice ("very very") is speech, not a loop; one word
+    over and over is left for :func:`repeats` to catch."""
+    words = text.split()
+    keys = [w.strip(".,!?;:").lower() for w in words]
+    n = len(words)
+    for start in range(n):
+        for k in range(2, (n - start) // 2 + 1):
+            if len(set(keys[start:start + k])) > 1 and all(keys[j] == keys[j + k] for j in range(start, n - k)):
+                return " ".join(words[:start + k])
+    return text
+
