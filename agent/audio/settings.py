@@ -17,14 +17,14 @@
         model: silero       # silero (neural, behind the energy gate) | energy
         threshold_db: 9     # energy: how far above the room's noise floor speech is
         complete_pause_ms: 200   # a finished command is acted on after this much quiet (0: off)
-        look_ahead_ms: 0         # reading the words starts this long before that (overlaps it)
+        look_ahead_ms: 150       # reading the words starts this long before that (overlaps it)
         end_silence_ms: 700      # ... anything else after this much
         max_utterance_s: 10
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..config import Config, Reader
@@ -82,6 +82,8 @@ def read_audio(config: Config) -> AudioSettings:
         complete_pause_ms=v.get("complete_pause_ms", int, dv.complete_pause_ms, minimum=0, maximum=5000),
         look_ahead_ms=v.get("look_ahead_ms", int, dv.look_ahead_ms, minimum=0, maximum=5000),
     )
+    if not v.has("look_ahead_ms"):  # the default look starts at least 50 ms into the quiet
+        vad = replace(vad, look_ahead_ms=max(0, min(dv.look_ahead_ms, vad.complete_pause_ms - 50)))
     if vad.complete_pause_ms and vad.complete_pause_ms >= vad.end_silence_ms:
         v.problem(f"complete_pause_ms ({vad.complete_pause_ms}) must be shorter than end_silence_ms "
                   f"({vad.end_silence_ms}), or 0 to always wait the full silence", "complete_pause_ms")
