@@ -194,4 +194,3 @@ def unloop(text: str) -> str:
             if len(set(keys[start:start + k])) > 1 and all(keys[j] == keys[j + k] for j in range(start, n - k)):
                 return " ".join(words[:start + k])
     return text
-
