@@ -472,6 +472,21 @@ def test_the_end_of_speech_is_when_the_voice_stopped_not_when_the_network_notice
         assert vad.quiet_frames > 50
 
 
+def test_in_noise_the_network_dates_the_end_of_speech():
+    """Where the room is loud a soft voice is under the energy bar as well: the end stays
+    where the network put it (no pause is shortened by a guess)."""
+    rng = np.random.default_rng(4)
+    hum = lambda s: (rng.standard_normal(int(16000 * s)) * 0.01).astype(np.float32)  # about -40 dBFS
+    signal = np.concatenate([hum(1.0), burst(1.0) + hum(1.0), hum(1.0)])
+    settings = VadSettings(model="silero", complete_pause_ms=200)
+    ep = Endpointer(settings, vad=NeuralVad(settings, TrailingDetector(4)))
+    events = []
+    for now, pcm in chunks_of(signal):
+        events += ep.feed(now, pcm)
+    end = [e for e in events if isinstance(e, SpeechEnd)][0]
+    assert end.speech_end > 2.1  # the network's late date, not the 2.0 s the energy would say
+
+
 def test_a_voice_the_network_hears_longer_than_the_tail_keeps_the_rest():
     """The end is dated back at most TAIL_MS: a long soft stretch the network calls voice stays voice."""
     signal = np.concatenate([quiet(1.0), burst(1.0), quiet(1.5)])

@@ -11,10 +11,10 @@ Two detectors decide per 10 ms frame whether someone is speaking:
   utterance has started the network alone says when the voice stopped, so kitchen noise
   does not hold the utterance open. The network's verdict trails the voice (its windows
   and its memory: 50-170 ms after the last loud frame of espeak-ng commands in a quiet
-  room), so the end of speech is dated at the last frame the energy detector heard
-  before the network let go (:attr:`NeuralVad.quiet_frames`, at most ``TAIL_MS``):
-  pauses and the trailing silence count from when the voice stopped, not from when the
-  network noticed.
+  room), so in a quiet room the end of speech is dated at the last frame the energy
+  detector heard before the network let go (:attr:`NeuralVad.quiet_frames`, at most
+  ``TAIL_MS``): pauses and the trailing silence count from when the voice stopped, not
+  from when the network noticed. In noise the network's date stands.
 
 :class:`Endpointer` turns those decisions into utterances: a start after ``start_ms`` of
 speech (the ``preroll_ms`` before it included, so the first syllable is not lost), a
@@ -182,12 +182,18 @@ class NeuralVad:
         self.windows = 0
         """Windows the network has judged (for benchmarks: its cost is per window)."""
         self.quiet_frames = 0
-        """Frames in a row, up to the last one, that the energy detector called quiet: when
-        the network lets go of a voice, how long ago the voice actually stopped."""
+        """Frames in a row, up to the last one, that the energy detector called quiet in a
+        quiet room (noise floor under ``min_level_db``): when the network lets go of a
+        voice, how long ago the voice actually stopped. Always 0 in noise, where a soft
+        voice is under the energy bar too (barista-dev at 12 dB: one order amended after a
+        short breath was cut short when the date moved back there)."""
 
     def frame(self, samples: np.ndarray, level: float, *, in_utterance: bool) -> bool:
         loud = self.energy.decide(level, adapt=not in_utterance)
-        self.quiet_frames = 0 if loud else self.quiet_frames + 1
+        floor = self.energy.floor_db
+        quiet_room = floor is not None and floor < self.settings.min_level_db
+        # in noise a soft voice is under the energy bar too: there the network's date stands
+        self.quiet_frames = 0 if loud or not quiet_room else self.quiet_frames + 1
         if not (in_utterance or loud or self.speaking):
             if self._running:  # back to the quiet room: the next sound starts afresh
                 self._running = False
