@@ -83,6 +83,21 @@ def test_a_part_not_understood_is_reported_not_dropped(session):
     assert got == [] and reading.reason
 
 
+def test_a_name_among_words_not_understood_is_no_follow_up(session):
+    """A mishearing that happens to hold device names does not repeat the last command on
+    them ("set the thermostat to 19 degrees" heard as "flat, thermostat, toy, tv ...")."""
+    said(session, "set the heating to 21 degrees", 1)
+    got, reading, _ = said(session, "flat, thermostat, toy, tv, bed, rooms", 3)
+    assert got == [] and reading.reason
+    assert ("thermostat", "said among words not understood") in reading.unknown
+    # a follow-up said plainly still is one, and so is a name after a command in the same breath
+    assert said(session, "and the kitchen too", 4)[0] == []  # the heating has no kitchen twin: nothing
+    said(session, "turn on the reading lamp", 5)
+    assert said(session, "the bedroom lamp as well", 6)[0] == [("turn_on", ("light.bedroom",), {})]
+    got, reading, _ = said(session, "turn off the tv, the kettle, flibber", 7)
+    assert [c[0] for c in got] == ["turn_off", "turn_off"] and [w for w, _ in reading.unknown] == ["flibber"]
+
+
 def test_it_within_one_utterance_means_the_part_before(session):
     assert said(session, "turn on the reading lamp and make it blue", 1)[0] == [
         ("turn_on", ("light.reading",), {}), ("set_color", ("light.reading",), {"color": "blue"})]

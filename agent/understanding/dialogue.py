@@ -71,6 +71,8 @@ class _Part:
     """The part only names a target ("... and the fan")."""
     whole: tuple[str, ...] = ()
     """The part with the words it shares with the part before ("turn on" + "the fan")."""
+    recalled: bool = False
+    """Understood only as the last turn's command again (a name alone, nothing before it)."""
 
 
 class Dialogue:
@@ -165,6 +167,7 @@ class Dialogue:
                 got = self.fragments.apply(last, part.toks, " ".join(part.toks), area)
                 if got is not None:
                     part.intent = got
+                    part.recalled = last_parse is None and all(p.intent is None for p in out)
             if part.intent is None and i + 1 < len(parts):
                 # a device whose name holds "and"; then words said once at the end
                 # ("set the lamp and the fan to 30 percent")
@@ -200,6 +203,14 @@ class Dialogue:
                 commands.append(got)
             else:
                 unknown.append((said, got.reason or "not understood"))
+        if unknown and any(part.recalled for part in out):
+            # a name that repeats the last turn's command, among words that are not
+            # understood ("flat, thermostat, toy, tv": a mishearing of "set the thermostat
+            # to 19 degrees" after "set the heating to 21") is a guess: nothing is done
+            return Reading(text, (), tuple(unknown) + tuple((" ".join(p.toks), "said among words not understood")
+                                                            for p in out if p.recalled),
+                           reason="parts of this were not understood; a name alone among them is not "
+                                  "taken as a follow-up")
         if not commands:
             return None  # no part stands alone: maybe one command after all ("salt and pepper lamp")
         return Reading(text, tuple(commands), tuple(unknown))
