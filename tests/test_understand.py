@@ -165,6 +165,7 @@ def test_setting_or_getting_a_thing_going_starts_it(demo_engine, text, intent, t
     assert (got.name, list(got.targets)) == (intent, targets), got.reason
     assert got.engine == "template" and got.confidence == 1.0
 
+
 @pytest.mark.parametrize("text", ["is the kettle running", "is the robot still going",
                                   "are the coffee maker and the kettle running", "was the fan left running"])
 def test_asking_whether_something_runs_is_not_a_command(demo_engine, text):

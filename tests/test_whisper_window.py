@@ -5,6 +5,7 @@ Whisper goes round in a loop."""
 from __future__ import annotations
 
 import asyncio
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -32,39 +33,41 @@ def recognisers():
         asyncio.run(r.close())
 
 
-def test_a_command_reads_the_same_in_the_fitted_window(recognisers, tmp_path):
-    audio = pcm(say("turn off the reading lamp", tmp_path / "cmd.wav")) + silence(0.3)
-    fit, full = recognisers["fit"], recognisers["full"]
-    assert fit.transcribe(audio).lower().strip(".") == "turn off the reading lamp"
-    assert full.transcribe(audio).lower().strip(".") == "turn off the reading lamp"
-    seen = []
-    model = fit._model.model
-    real = model.encode
+@contextmanager
+def encoder_inputs(recogniser: WhisperRecogniser):
+    """The shapes of what the recogniser's Whisper encoder is given inside the block."""
+    seen: list[tuple[int, ...]] = []
+    model = recogniser._model.model
 
     class Spy:
         def __getattr__(self, name):
             return getattr(model, name)
 
         def encode(self, features, **kw):
-            seen.append(features.shape)
-            return real(features, **kw)
+            seen.append(tuple(features.shape))
+            return model.encode(features, **kw)
 
-    fit._model.model = Spy()
+    recogniser._model.model = Spy()
     try:
+        yield seen
+    finally:
+        recogniser._model.model = model
+
+
+def test_a_command_reads_the_same_in_the_fitted_window(recognisers, tmp_path):
+    audio = pcm(say("turn off the reading lamp", tmp_path / "cmd.wav")) + silence(0.3)
+    fit, full = recognisers["fit"], recognisers["full"]
+    assert fit.transcribe(audio).lower().strip(".") == "turn off the reading lamp"
+    assert full.transcribe(audio).lower().strip(".") == "turn off the reading lamp"
+    with encoder_inputs(fit) as seen:
         fit.transcribe(audio)
-    finally:
-        fit._model.model = model
     # about 2 s of speech: the encoder read 10 s, not 30 s, once (no loop, no second pass)
-    assert [tuple(s) for s in seen] == [(1, 80, 1000)]
+    assert seen == [(1, 80, 1000)]
     long = audio * 6  # about 14 s: the utterance and at least 1 s more, in whole seconds
-    seen.clear()
-    fit._model.model = Spy()
-    try:
+    with encoder_inputs(fit) as seen:
         fit.transcribe(long)
-    finally:
-        fit._model.model = model
     frames = len(long) // 320 + 1
-    assert tuple(seen[0]) == (1, 80, -(-(frames + 100) // 100) * 100) and seen[0][2] < 3000
+    assert seen[0] == (1, 80, -(-(frames + 100) // 100) * 100) and seen[0][2] < 3000
 
 
 def test_the_look_reads_the_fitted_window_and_the_utterance_the_full_one(tmp_path):
@@ -73,19 +76,6 @@ def test_the_look_reads_the_fitted_window_and_the_utterance_the_full_one(tmp_pat
     r = WhisperRecogniser(package_dir(KNOWN["whisper-tiny.en"]), prompt="reading lamp", threads=1)
     assert (r.window, r.look_window) == ("full", "fit")
     asyncio.run(r.load())
-    seen = []
-    model = r._model.model
-    real = model.encode
-
-    class Spy:
-        def __getattr__(self, name):
-            return getattr(model, name)
-
-        def encode(self, features, **kw):
-            seen.append(tuple(features.shape))
-            return real(features, **kw)
-
-    r._model.model = Spy()
     audio = pcm(say("turn off the reading lamp", tmp_path / "cmd.wav"))
 
     async def utterance() -> tuple[str, str]:
@@ -96,9 +86,9 @@ def test_the_look_reads_the_fitted_window_and_the_utterance_the_full_one(tmp_pat
         return look, await r.finish()
 
     try:
-        look, final = asyncio.run(utterance())
+        with encoder_inputs(r) as seen:
+            look, final = asyncio.run(utterance())
     finally:
-        r._model.model = model
         asyncio.run(r.close())
     assert look.lower().strip(".") == final.lower().strip(".") == "turn off the reading lamp"
     assert seen == [(1, 80, 1000), (1, 80, 3000)]

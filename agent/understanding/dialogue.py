@@ -167,7 +167,7 @@ class Dialogue:
                 got = self.fragments.apply(last, part.toks, " ".join(part.toks), area)
                 if got is not None:
                     part.intent = got
-                    part.recalled = last_parse is None and all(p.intent is None for p in out)
+                    part.recalled = all(p.intent is None for p in out)  # ``last`` is the last turn's
             if part.intent is None and i + 1 < len(parts):
                 # a device whose name holds "and"; then words said once at the end
                 # ("set the lamp and the fan to 30 percent")
