@@ -216,3 +216,22 @@ def test_which_one_is_asked_and_the_answer_completes_the_command(broker, recorde
     assert (intent["text"], intent["intent"], intent["targets"]) == ("stop the robot vacuum", "stop", ["vacuum.robot"])
     assert ("valetudo/robot/BasicControlCapability/operation/set", "STOP") in \
         [(m.topic, m.text) for m in recorder.unique()]
+
+
+def test_which_colour_is_asked_and_the_colour_said_next_completes_the_command(broker, recorder, tmp_path):
+    cfg = home(tmp_path / "v.yaml", voice="{engine: espeak, output: none}")
+    agent = AgentProc(cfg, "--mqtt", broker.address)
+    try:
+        agent.send("change the colour of the kitchen light")
+        wait_for(lambda: replies(agent), 60, "the question")
+        assert replies(agent)[0]["text"] == "Which colour?"
+        assert not agent.of("intent")  # nothing done on a guess
+        agent.send("blue")
+        wait_for(lambda: agent.of("intent"), 60, "the completed command")
+        assert agent.finish(timeout=60) == 0
+    finally:
+        agent.kill()
+    intent = agent.of("intent")[0]
+    assert (intent["intent"], intent["targets"], intent["slots"]) == ("set_color", ["light.kitchen"], {"color": "blue"})
+    sent = [json.loads(m.text) for m in recorder.unique() if m.topic == "zigbee2mqtt/Kitchen Light/set"]
+    assert sent and "color" in sent[0]

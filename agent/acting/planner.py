@@ -21,6 +21,7 @@ from ..payloads import Unsupported, style_of, template
 from ..payloads.values import prepare
 from ..understanding.intents import IntentSet, IntentSpec, load_intents
 from ..understanding.templates import slot_refs
+from .recolor import chosen
 from .slot_ranges import out_of_range
 
 NO_PUBLISH = frozenset({"get_state", "cancel"})
@@ -162,6 +163,7 @@ class ActionPlanner:
     def plan_full(self, intent: Intent) -> Plan:
         if not intent.understood:
             return Plan(intent)
+        intent = chosen(intent, self.state.get if self.state is not None else None)
         name = intent.name or ""
         if name == "get_state":
             return Plan(intent, answer=self.answer(intent))

@@ -45,7 +45,7 @@ def reading_json(reading: Reading, plans: list, ms: float) -> dict:
     """The top-level keys describe the first command; ``commands`` lists them all, in order;
     ``unknown`` (only when there are some) names the parts that were not understood."""
     first = plans[0].actions if plans else ()
-    out = intent_json(reading.first, list(first), ms)
+    out = intent_json(plans[0].intent if plans else reading.first, list(first), ms)
     out["text"] = reading.text
     out["commands"] = [command_json(p.intent, p.actions) for p in plans]
     if reading.unknown:

@@ -453,7 +453,7 @@ class Daemon:
             self.events.emit("not_understood", uid, text=reading.text, reason=reading.reason)
             return
         plans, before = plan_in_order(engine.planner, engine.state, reading.commands, now, keep=False)
-        first = reading.commands[0]
+        first = plans[0].intent  # as planned: "a different colour" names the colour chosen
         timing.intent = self.clock()
         self.events.emit("intent", uid, text=reading.text, intent=first.name, targets=list(first.targets),
                          slots=jsonable(first.slots), engine=first.engine, confidence=first.confidence,

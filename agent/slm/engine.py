@@ -22,7 +22,7 @@ from ..config import Config
 from ..errors import AgentError, ConfigError
 from ..messages import Intent
 from ..normalize import is_number, stems, tokens
-from ..understanding.resolve import kind_matches, resolve, says_here
+from ..understanding.resolve import WHICH_COLOR, kind_matches, resolve, says_here
 from ..understanding import TemplateEngine, check_text
 from .backend import LlamaBackend, rss_mb
 from .decode import Decoded, Decoder, SlmTimeout, confidence
@@ -201,6 +201,8 @@ class SlmEngine:
         if not narrowed.forms:
             return Intent(text, None, reason="nothing said points at a device or action of this home")
         missing = self.missing(said, narrowed) if self.options["veto"] else None
+        if missing == "set_color":
+            return Intent(text, None, reason=WHICH_COLOR)
         if missing:
             return Intent(text, None, reason=f"sounds like {missing.replace('_', ' ')}, but not what to "
                                              "do it to or with (a device, room or value is missing)")

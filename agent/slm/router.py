@@ -11,7 +11,7 @@ from __future__ import annotations
 from ..config import Config
 from ..messages import Intent
 from ..normalize import is_number, tokens
-from ..understanding.resolve import HERE_UNKNOWN
+from ..understanding.resolve import HERE_UNKNOWN, WHICH_COLOR
 from ..understanding.template_engine import TemplateEngine
 from .engine import SlmEngine
 
@@ -49,8 +49,8 @@ class Router:
 
     def understand(self, text: str, *, area: str | None = None) -> Intent:
         got = self.templates.understand(text, area=area)
-        if got.understood and got.confidence >= SURE or got.reason == HERE_UNKNOWN:
-            return got  # understood; or understood but the room is not known: ask, not guess
+        if got.understood and got.confidence >= SURE or got.reason in (HERE_UNKNOWN, WHICH_COLOR):
+            return got  # understood; or understood but the room or colour is not known: ask, not guess
         named = unknown_name(self.templates.words(text), self.known, self.registry.kind_index, self.elsewhere,
                              said=tokens(text, keep_fillers=True))
         if named:

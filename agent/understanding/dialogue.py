@@ -37,6 +37,8 @@ class Planned(Protocol):
 
     effects: dict[str, dict[str, Any]]
     """device id -> the state the command sets on it."""
+    intent: Intent
+    """The command as planned ("a different colour" with the colour chosen)."""
 
 
 MAX_PARTS = 6
@@ -293,7 +295,8 @@ class Dialogue:
                 old = changes.get(ident)
                 keys = tuple(dict.fromkeys((old.keys if old else ()) + tuple(effect)))
                 changes[ident] = Change(old.before if old else dict(before.get(ident) or {}), keys)
-        commands = tuple(c for c in reading.commands if c.name != "cancel")
+        acted = [p.intent for p in plans] if len(plans) == len(reading.commands) else reading.commands
+        commands = tuple(c for c in acted if c.name != "cancel")
         key = site if site is not None else area
         if commands:
             self.memory.remember(key, Turn(commands, now, changes))

@@ -149,6 +149,9 @@ _GENERIC_BINARY = {"on", "off", "turned on", "turned off", "active", "inactive",
 HERE_UNKNOWN = ("'here' is not known: this satellite has no area; name the room, or set "
                 "'area:' in the config for this satellite")
 
+WHICH_COLOR = "which colour? say it: 'make the lights blue', or 'a different colour'"
+"""A colour change with no colour said ("change the colour of the lights"): asked, not guessed."""
+
 
 def says_here(reg: Registry, toks: tuple[str, ...]) -> bool:
     """Does the utterance point at the speaker's own room ("in here", "this room")?"""
@@ -319,5 +322,7 @@ def resolve(reg: Registry, intent: str, spec: IntentSpec | None, caps: dict[str,
                     hi = "" if d.max is None else f"{d.max:g}"
                     return Resolution(error=f"{d.name} accepts {key} {lo}-{hi}"
                                             f"{' ' + d.unit if key == 'temperature' else ''}, not {said:g}{unit}")
+    if final_intent == "set_color" and not slots.get("color"):
+        return Resolution(error=WHICH_COLOR)
     able.sort(key=lambda d: reg.order[d.id])
     return Resolution(tuple(d.id for d in able), slots, intent=final_intent, retold=said_intent)

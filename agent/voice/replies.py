@@ -46,6 +46,7 @@ KEYS = {
     # clarifying questions (the answer, said without a wake phrase, completes the command)
     "which_one": "the words fit several devices: {options} lists them",
     "which_room": "the command needs a room and none was said (or 'here' has no area)",
+    "which_color": "a colour change with no colour said",
     # answers (get_state)
     "state": "one device's known state",
     "value": "one device's reading (a measure)",
@@ -73,6 +74,7 @@ DEFAULTS = {
     "nothing_to_confirm": ("There is nothing to say yes to.",),
     "which_one": ("Which one: {options}?",),
     "which_room": ("Which room?",),
+    "which_color": ("Which colour?",),
     "refused": ("{name} takes {what} from {low} to {high}, not {said}.",),
     "unsupported": ("I can't do that with {targets}.",),
     "unavailable": ("I couldn't reach {targets}.",),
@@ -97,6 +99,7 @@ _REFUSED = re.compile(r"^(?P<name>.+) accepts (?P<what>\w+) (?P<low>-?[\d.]*)-(?
 _WHICH = re.compile(r"^which one(?:\? name the device \((?P<a>[^)]*)\)|: (?P<b>.*)\?)$")
 """The understander's clarifying reasons (agent/understanding/bare_verb.py, agent/understanding/followup.py): the device names."""
 _WHICH_ROOM = ("which room?", "'here' is not known")
+_WHICH_COLOR = "which colour?"
 
 _TYPE_WORDS = {"cabin_light": "light", "binary_sensor": "sensor", "media_player": "media player",
                "climate": "thermostat", "seat_heater": "seat heater"}
@@ -288,6 +291,8 @@ class Replier:
             return self.say("which_one", None, text, text=text, options=options)
         if (reason or "").startswith(_WHICH_ROOM):
             return self.say("which_room", None, text, text=text)
+        if (reason or "").startswith(_WHICH_COLOR):
+            return self.say("which_color", None, text, text=text)
         return self.say("not_understood", None, text, text=text, reason=reason)
 
     def answer(self, intent: Any, answer: dict[str, Any]) -> Reply:

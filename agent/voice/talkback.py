@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 
 GATHER_S = 0.05
 """Failures of one command arriving this close together are said in one sentence."""
+_SAID_BEFORE_A_COLOUR = re.compile(r"^(?:to|make (?:it|them)|(?:turn|set) (?:it|them)(?: to)?)\s+", re.I)
+"""Words an answer to "which colour?" may start with ("make it blue"): the colour follows them."""
 _HERE = re.compile(r"\b(?:in here|over here|right here|here|in this room|this room|in my room|in our room)\b")
 
 
@@ -41,13 +43,19 @@ class Question:
     area: str | None
     deadline: float
     """Monotonic time the answer window closes (moved when the question has been spoken)."""
+    kind: str = "which_one"
+    """``which_one``, ``which_room`` or ``which_color``: what the answer names."""
 
 
-def completions(text: str, answer: str) -> list[str]:
-    """What the words meant with the answer to "which one?" / "which room?" put in:
-    "stop" + "the tv" -> "stop the tv"; "turn on the lights in here" + "the kitchen" ->
-    "turn on the lights in the kitchen"."""
+def completions(text: str, answer: str, kind: str = "which_one") -> list[str]:
+    """What the words meant with the answer to "which one?" / "which room?" / "which
+    colour?" (``kind``) put in: "stop" + "the tv" -> "stop the tv"; "turn on the lights in
+    here" + "the kitchen" -> "turn on the lights in the kitchen"; "change the colour of the
+    lights" + "blue" -> "change the colour of the lights to blue"."""
     answer = answer.strip().rstrip(".!?")
+    if kind == "which_color":
+        color = _SAID_BEFORE_A_COLOUR.sub("", answer)
+        return [f"{text} to {color}", f"{text} {answer}"]
     out = [f"{text} {answer}"]
     if _HERE.search(text.lower()):
         place = re.sub(r"^(?:(?:in|at|to)\s+)?(?:the\s+)?", "", answer.lower())
@@ -95,7 +103,7 @@ class TalkBack:
         q = self.question
         if q is not None and q.area == area and now <= q.deadline:
             self.question = None
-            for whole in completions(q.text, text):
+            for whole in completions(q.text, text, q.kind):
                 reading = dialogue.read(whole, area=area, now=now)
                 if reading.commands and not reading.unknown:
                     log.info("%r answers %r: %r", text, q.text, whole)
@@ -129,9 +137,9 @@ class TalkBack:
         elif kind == "not_understood":
             self._parts.pop(event.id, None)
             reply = self.replier.not_understood(data.get("text", ""), data.get("reason", ""))
-            if reply.kind in ("which_one", "which_room"):
+            if reply.kind in ("which_one", "which_room", "which_color"):
                 self.question = Question(event.id, data.get("text", ""), self._areas.get(event.id),
-                                         self.clock() + self.settings.answer_window_s)
+                                         self.clock() + self.settings.answer_window_s, reply.kind)
             self.reply(event.id, reply)
 
         elif kind == "intent" and data.get("intent") == "cancel":
