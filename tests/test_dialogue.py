@@ -128,6 +128,28 @@ def test_a_follow_up_after_the_window_or_from_another_site_is_not_guessed(sessio
     assert said(session, "turn it off", 203, area="kitchen")[0] == [("turn_off", ("light.hallway",), {})]
 
 
+def test_a_value_alone_corrects_the_value_of_the_last_command(session):
+    said(session, "set the thermostat to 21", 1)
+    assert said(session, "22", 2)[0] == [("set_temperature", ("climate.thermostat",), {"temperature": 22})]
+    assert said(session, "no, I meant 19.5 degrees", 3)[0] == [
+        ("set_temperature", ("climate.thermostat",), {"temperature": 19.5})]
+    assert said(session, "make it 23 instead", 4)[0] == [("set_temperature", ("climate.thermostat",),
+                                                          {"temperature": 23})]
+    assert said(session, "50 percent", 5)[0] == []          # not a temperature: nothing done
+    said(session, "make the kitchen light blue", 10)
+    assert said(session, "no, red", 11)[0] == [("set_color", ("light.kitchen",), {"color": "red"})]
+    _, _, (plan,) = said(session, "actually a different colour", 12)
+    assert plan.intent.slots["color"] not in ("red", "another")  # chosen when planned
+    assert said(session, "not green", 13)[0] == []           # "not" is no correction to green
+    said(session, "set the tv volume to 20", 20)
+    assert said(session, "no, 40 percent", 21)[0] == [("set_volume", ("media.tv",), {"volume": 40})]
+    assert said(session, "make it 150", 22)[0] == []          # out of range: refused, not clamped
+    said(session, "turn on the kitchen light", 30)
+    assert said(session, "22", 31)[0] == []                   # the last command set no number
+    said(session, "set the thermostat to 21", 40)
+    assert said(session, "22", 71)[0] == []                   # after the follow-up window: nothing
+
+
 def test_the_other_one(session):
     said(session, "turn on the reading lamp", 1, area="living_room")
     assert said(session, "no, the other one", 2, area="living_room")[0] == [

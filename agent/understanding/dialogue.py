@@ -128,7 +128,8 @@ class Dialogue:
         if whole.intent.understood:
             return Reading(text, (whole.intent,))
         if turn is not None:
-            got = self.fragments.apply(turn.last, toks, text, area)
+            got = self.fragments.apply(turn.last, toks, text, area) or \
+                self.fragments.correct(turn.last, toks, text, area)
             if got is not None:
                 return Reading(text, (got,))
         if 1 < len(parts) <= MAX_PARTS:

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..config import Device
 from ..messages import Intent
-from ..normalize import tokens
+from ..normalize import is_number, tokens
 from .registry import DeviceRef, Registry
 from .resolve import resolve
 from .templates import FirstSets, Matcher, expand_rules, parse_template, prime, share
@@ -152,6 +152,60 @@ class Fragments:
             if not res.error and res.targets:
                 return Intent(text, res.intent, res.targets, res.slots, "context", 1.0)
         return None
+
+    def correct(self, last: Intent, toks: tuple[str, ...], text: str, speaker_area: str | None) -> Intent | None:
+        """``last`` again with the value ``toks`` says instead ("no, 22"); None when they are
+        not a value of the kind it set, or the device does not take it."""
+        slots = corrected(last, toks, self.registry)
+        if slots is None or not last.targets:
+            return None
+        res = resolve(self.registry, last.name or "", self.specs.get(last.name or ""),
+                      {**slots, "device": ref_of(last.targets)}, speaker_area)
+        if res.error or res.targets != last.targets:
+            return None
+        return Intent(text, res.intent, res.targets, res.slots, "context", 1.0)
+
+
+_LEADS = frozenset({"no", "nope", "oh", "oops", "sorry", "actually", "wait", "i", "mean", "meant", "said",
+                    "rather", "make", "set", "change", "turn", "put", "it", "that", "them", "to", "instead", "of"})
+"""Words that may come before a corrected value ("no, I meant 22", "actually make it red")."""
+_TAILS = frozenset({"instead", "then", "rather", "thanks", "thank", "you"})
+_UNITS = {"temperature": ("degrees", "degree", "celsius", "centigrade", "fahrenheit", "c", "f"),
+          "brightness": ("percent",), "position": ("percent",), "volume": ("percent",), "percentage": ("percent",),
+          "channel": ()}
+"""The slots a value alone can correct, and the unit words that may follow the number."""
+
+
+def corrected(last: Intent, toks: tuple[str, ...], registry: Registry) -> dict[str, Any] | None:
+    """The last command's slots with the value of ``toks`` put in, when the words are only a
+    value of the kind the last command set ("no, 22" after "set the heating to 21";
+    "actually red" after "make the lamp blue"); else None."""
+    if not last.understood or not last.slots:
+        return None
+    i, j = 0, len(toks)
+    while i < j and toks[i] in _LEADS:
+        i += 1
+    while j > i and toks[j - 1] in _TAILS:
+        j -= 1
+    value = toks[i:j]
+    if not value:
+        return None
+    if "color" in last.slots:
+        colours = registry.color_index.phrases.get(value)
+        return {**last.slots, "color": colours[0]} if colours and len(set(colours)) == 1 else None
+    numeric = [k for k, v in last.slots.items() if k in _UNITS and isinstance(v, (int, float))
+               and not isinstance(v, bool)]
+    if len(numeric) != 1 or not is_number(value[0]) or len(value) > 2:
+        return None
+    key = numeric[0]
+    unit = value[1] if len(value) == 2 else None
+    if unit is not None and unit not in _UNITS[key]:
+        return None
+    number = float(value[0])
+    slots = {**last.slots, key: int(number) if number.is_integer() else number}
+    if key == "temperature" and unit in ("celsius", "centigrade", "c", "fahrenheit", "f"):
+        slots["temperature_unit"] = "F" if unit in ("fahrenheit", "f") else "C"
+    return slots
 
 
 def others(registry: Registry, last: Intent, spec: Any) -> tuple[str, ...] | str:

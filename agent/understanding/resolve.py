@@ -322,7 +322,7 @@ def resolve(reg: Registry, intent: str, spec: IntentSpec | None, caps: dict[str,
                     hi = "" if d.max is None else f"{d.max:g}"
                     return Resolution(error=f"{d.name} accepts {key} {lo}-{hi}"
                                             f"{' ' + d.unit if key == 'temperature' else ''}, not {said:g}{unit}")
-    if final_intent == "set_color" and not slots.get("color"):
+    if final_intent == "set_color" and slots.get("color") in (None, "", "?"):  # "?": the intent file's "not said"
         return Resolution(error=WHICH_COLOR)
     able.sort(key=lambda d: reg.order[d.id])
     return Resolution(tuple(d.id for d in able), slots, intent=final_intent, retold=said_intent)
