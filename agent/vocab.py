@@ -126,6 +126,9 @@ def _state(kinds: str, value: str, *words: str) -> None:
 _ONOFF = "light switch fan media_player climate seat_heater cabin_light vacuum binary_sensor"
 _state(_ONOFF, "on", "on", "turned on", "switched on", "powered on", "active", "enabled")
 _state(_ONOFF, "off", "off", "turned off", "switched off", "powered off", "inactive", "disabled")
+# an appliance or a fan that is on is running: "is the kettle running", "is the fan still going"
+_state("switch fan", "on", "running", "going", "still running", "still going")
+_state("switch fan", "off", "not running", "not going")
 _OPENABLE = "cover valve window sunroof trunk"
 _state(_OPENABLE, "open", "open", "opened", "up", "raised", "not closed", "not shut")
 _state(_OPENABLE, "closed", "closed", "shut", "down", "lowered", "not open")

@@ -23,6 +23,8 @@ GOLDEN = [
     ("set the bedroom curtains to 30%", "set_position", ["cover.bedroom"], {"position": 30}),
     ("unlock the front door", "unlock", ["lock.front_door"], {}),
     ("is the front door locked", "get_state", ["lock.front_door"], {"state": "locked"}),
+    ("is the kettle running", "get_state", ["switch.kettle"], {"state": "on"}),     # an appliance that is on
+    ("is the fan still going", "get_state", ["fan.bedroom"], {"state": "on"}),
     ("start the roomba", "start", ["vacuum.robot"], {}),
     ("send the hoover back to its dock", "return_home", ["vacuum.robot"], {}),
     ("stop the vacuum", "stop", ["vacuum.robot"], {}),
