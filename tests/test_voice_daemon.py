@@ -235,3 +235,20 @@ def test_which_colour_is_asked_and_the_colour_said_next_completes_the_command(br
     assert (intent["intent"], intent["targets"], intent["slots"]) == ("set_color", ["light.kitchen"], {"color": "blue"})
     sent = [json.loads(m.text) for m in recorder.unique() if m.topic == "zigbee2mqtt/Kitchen Light/set"]
     assert sent and "color" in sent[0]
+
+
+def test_a_part_asked_about_in_a_compound_takes_the_answer_too(broker, recorder, tmp_path):
+    cfg = home(tmp_path / "v.yaml", voice="{engine: espeak, output: none}")
+    agent = AgentProc(cfg, "--mqtt", broker.address)
+    try:
+        agent.send("turn on the bedroom lamp and change the colour")
+        wait_for(lambda: replies(agent), 60, "the reply")
+        assert replies(agent)[0]["text"].endswith("Which colour?")
+        agent.send("green")
+        wait_for(lambda: len(agent.of("intent")) >= 2, 60, "the completed command")
+        assert agent.finish(timeout=60) == 0
+    finally:
+        agent.kill()
+    on, green = agent.of("intent")[:2]
+    assert (on["intent"], on["targets"]) == ("turn_on", ["light.bedroom"])
+    assert (green["intent"], green["targets"], green["slots"]) == ("set_color", ["light.bedroom"], {"color": "green"})

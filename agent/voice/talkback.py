@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 
 GATHER_S = 0.05
 """Failures of one command arriving this close together are said in one sentence."""
+QUESTIONS = ("which_one", "which_room", "which_color")
+"""Replies that ask for what a command lacks; the next utterance may be the answer."""
 _SAID_BEFORE_A_COLOUR = re.compile(r"^(?:to|make (?:it|them)|(?:turn|set) (?:it|them)(?: to)?)\s+", re.I)
 """Words an answer to "which colour?" may start with ("make it blue"): the colour follows them."""
 _HERE = re.compile(r"\b(?:in here|over here|right here|here|in this room|this room|in my room|in our room)\b")
@@ -119,6 +121,10 @@ class TalkBack:
             self.replier = self.replier.rebuilt(self.daemon.config, getattr(self.daemon.engine.understander,
                                                                              "intents", None))
         reply = self.replier.for_plans(plans, area=area, unknown=unknown)
+        if unknown:  # "turn on the lamp and change its colour": the part asked about waits for its answer
+            kind = self.replier.not_understood(*unknown[0]).kind
+            if kind in QUESTIONS:
+                self.question = Question(uid, unknown[0][0], area, self.clock() + self.settings.answer_window_s, kind)
         held = [p.intent for p in plans if any(a.device in self.replier.devices
                                                and self.replier.devices[a.device].confirm for a in p.actions)]
         if held:
@@ -137,7 +143,7 @@ class TalkBack:
         elif kind == "not_understood":
             self._parts.pop(event.id, None)
             reply = self.replier.not_understood(data.get("text", ""), data.get("reason", ""))
-            if reply.kind in ("which_one", "which_room", "which_color"):
+            if reply.kind in QUESTIONS:
                 self.question = Question(event.id, data.get("text", ""), self._areas.get(event.id),
                                          self.clock() + self.settings.answer_window_s, reply.kind)
             self.reply(event.id, reply)
