@@ -64,5 +64,8 @@ def test_the_answer_to_which_colour_completes_the_command():
         "change the colour of the lights to Blue"
     assert completions("change the light colour", "make it a different colour", "which_color")[0] == \
         "change the light colour to a different colour"
+    for anything in ("any", "surprise me", "you choose", "I don't mind.", "something different"):
+        assert completions("change the light colour", anything, "which_color")[0] == \
+            "change the light colour to a different colour", anything
     (blue,) = parsed("change the colour of the lights to blue")
     assert blue["slots"] == {"color": "blue"} and blue["targets"] == ["light.lounge_ceiling", "light.floor_lamp"]

@@ -33,6 +33,10 @@ QUESTIONS = ("which_one", "which_room", "which_color")
 """Replies that ask for what a command lacks; the next utterance may be the answer."""
 _SAID_BEFORE_A_COLOUR = re.compile(r"^(?:to|make (?:it|them)|(?:turn|set) (?:it|them)(?: to)?)\s+", re.I)
 """Words an answer to "which colour?" may start with ("make it blue"): the colour follows them."""
+_ANY_COLOUR = re.compile(r"^(?:any(?: one| colou?r)?|anything|whatever|random|a different one|another one|something "
+                         r"(?:else|different)|surprise me|you (?:choose|pick|decide)|(?:i )?(?:don't|do not) (?:care|mind)"
+                         r"|(?:it )?doesn't matter)(?: please)?$", re.I)
+"""Answers to "which colour?" that leave the choice to the agent."""
 _HERE = re.compile(r"\b(?:in here|over here|right here|here|in this room|this room|in my room|in our room)\b")
 
 
@@ -57,6 +61,8 @@ def completions(text: str, answer: str, kind: str = "which_one") -> list[str]:
     answer = answer.strip().rstrip(".!?")
     if kind == "which_color":
         color = _SAID_BEFORE_A_COLOUR.sub("", answer)
+        if _ANY_COLOUR.match(color):
+            color = "a different colour"
         return [f"{text} to {color}", f"{text} {answer}"]
     out = [f"{text} {answer}"]
     if _HERE.search(text.lower()):
