@@ -50,6 +50,8 @@ def test_a_different_colour_each_time_and_the_reply_names_it():
     # "and the landing too": the colour that was chosen, not another pick
     assert too["targets"] == ["light.landing"] and too["slots"] == {"color": "orange"}
     assert too["reply"] == "Making the landing light orange."
+    *_, again = parsed("make the kitchen lights a different colour", "again")
+    assert again["slots"] == {"color": "orange"}  # another pick (they were red), not red once more
 
 
 def test_a_colour_change_without_a_colour_is_asked_about():

@@ -37,6 +37,9 @@ class Turn:
     at: float
     """When it was said (monotonic seconds)."""
     changes: dict[str, Change] = field(default_factory=dict)
+    asked: tuple[Intent, ...] = ()
+    """The commands as understood, before planning chose what was left to the agent ("a
+    different colour"): "again" asks for that again, not for the colour it became."""
 
     @property
     def last(self) -> Intent:

@@ -268,7 +268,8 @@ class Dialogue:
             name = last.name if kind == "more" else OPPOSITE[last.name]
             return [Intent(text, name, last.targets, dict(last.slots), "context", 1.0)], ""
         if kind == "again":
-            return [Intent(text, c.name, c.targets, dict(c.slots), "context", 1.0) for c in turn.commands], ""
+            return [Intent(text, c.name, c.targets, dict(c.slots), "context", 1.0)
+                    for c in turn.asked or turn.commands], ""
         if kind == "stop":
             res = resolve(self.registry, "stop", self.specs.get("stop"), {"device": ref_of(turn.targets)}, area)
             if res.error or not res.targets:
@@ -300,7 +301,8 @@ class Dialogue:
         commands = tuple(c for c in acted if c.name != "cancel")
         key = site if site is not None else area
         if commands:
-            self.memory.remember(key, Turn(commands, now, changes))
+            asked = tuple(c for c in reading.commands if c.name != "cancel")
+            self.memory.remember(key, Turn(commands, now, changes, asked if len(asked) == len(commands) else ()))
         else:
             self.memory.forget(key)
 
