@@ -275,14 +275,9 @@ COLOR_ALIASES: dict[str, str] = {
 }
 
 OTHER_COLOR = "another"
-"""The colour value of "a different colour", "some random colour": one the lights are not
-showing, chosen when the command is planned (agent/acting/recolor.py)."""
-OTHER_COLOR_PHRASES: tuple[str, ...] = tuple(
-    f"{which} {word}" for which in ("different", "another", "other", "new", "random", "some random",
-                                    "some other", "some different", "some new", "any other")
-    for word in ("color", "colour"))
-"""Ways to ask for another colour without naming one ("a" and "the" are dropped before
-matching)."""
+"""The colour value of "a different colour", "some random colour" (the ``other_color`` list of
+intents/home.yaml): one the lights are not showing, chosen when the command is planned
+(agent/acting/recolor.py)."""
 
 TEMPERATURE_UNITS = {"celsius": "C", "centigrade": "C", "c": "C", "fahrenheit": "F", "f": "F"}
 DURATION_UNITS = {"second": 1, "seconds": 1, "sec": 1, "secs": 1, "minute": 60, "minutes": 60,

@@ -54,11 +54,23 @@ def test_a_different_colour_each_time_and_the_reply_names_it():
     assert again["slots"] == {"color": "orange"}  # another pick (they were red), not red once more
 
 
+def test_words_about_a_colour_are_not_a_colour_change():
+    for text in ("the floor lamp is a different colour", "is the floor lamp a different colour",
+                 "did the floor lamp turn a different colour", "the kitchen lights went a different colour",
+                 "is the floor lamp blue"):
+        (got,) = parsed(text)
+        assert got["intent"] is None and got["actions"] == [], text
+
+
 def test_a_colour_change_without_a_colour_is_asked_about():
     for text in ("change the colour of the lights", "change the light colour", "switch colours in the kitchen"):
         (got,) = parsed(text)
         assert got["intent"] is None and got["actions"] == [], text
         assert got["reply"] == "Which colour?", text
+    # in a compound after something that has no colour, the answer would colour lights nobody named
+    (tv,) = parsed("turn on the tv and change the colour")
+    assert [c["targets"] for c in tv["commands"]] == [["media.tv"]] and tv["reply"] != "Which colour?"
+    assert "Which colour?" not in (tv["reply"] or "")
 
 
 def test_the_answer_to_which_colour_completes_the_command():

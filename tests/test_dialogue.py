@@ -144,6 +144,12 @@ def test_a_value_alone_corrects_the_value_of_the_last_command(session):
     said(session, "set the tv volume to 20", 20)
     assert said(session, "no, 40 percent", 21)[0] == [("set_volume", ("media.tv",), {"volume": 40})]
     assert said(session, "make it 150", 22)[0] == []          # out of range: refused, not clamped
+    # every device the last command set to that value, wherever the speaker is
+    said(session, "make all the lights blue", 25, area="kitchen")
+    every = said(session, "no, red", 26, area="kitchen")[0]
+    assert len(every) == 1 and every[0][2] == {"color": "red"} and len(every[0][1]) == 6
+    said(session, "make the kitchen light and the reading lamp blue", 27)
+    assert said(session, "no, green", 28)[0] == [("set_color", ("light.kitchen", "light.reading"), {"color": "green"})]
     said(session, "turn on the kitchen light", 30)
     assert said(session, "22", 31)[0] == []                   # the last command set no number
     said(session, "set the thermostat to 21", 40)

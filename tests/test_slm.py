@@ -373,3 +373,16 @@ def test_a_loose_template_match_and_a_model_that_disagree_are_not_acted_on():
     # agreeing, the command stands
     agree = Intent(said, "lock", ("lock.front_door",), {}, "slm", 0.7)
     assert Router(config, templates, _Reads(agree, templates.known)).understand(said).name == "lock"
+
+
+def test_a_colour_change_with_no_colour_is_asked_about_not_handed_to_the_model():
+    from agent.messages import Intent
+    from agent.slm.router import Router
+    from agent.understanding.resolve import WHICH_COLOR
+
+    config = load_config(ROOT / "benchmarks" / "dev2_home.yaml")
+    templates = TemplateEngine(config)
+    guess = Intent("", "set_color", (next(d.id for d in config.devices if d.type == "light"),), {"color": "red"},
+                   "slm", 0.9)
+    got = Router(config, templates, _Reads(guess, templates.known)).understand("change the colour of the lights")
+    assert not got.understood and got.reason == WHICH_COLOR  # the model's colour would be a guess

@@ -4,8 +4,10 @@ The person asked for a change and left the colour to the agent, so any colour th
 are not showing does what was asked. The colours go round a wheel of clear, distinct hues
 from the one the first light shows (as reported, or as the last command left it), so
 asking again and again walks through them rather than landing on the same one twice; a
-light whose colour is not known starts at the top. The chosen colour is what the reply
-says ("Making the kitchen light orange.").
+light whose colour is not known starts at the top. The chosen colour is what the spoken
+reply names ("Making the kitchen light orange.": lights in another room, or ``acknowledge:
+speech``; in the speaker's own room the light shows it), and what the ``intent`` event and
+the conversation carry.
 """
 
 from __future__ import annotations

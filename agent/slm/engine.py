@@ -31,7 +31,7 @@ from .ground import Grounding
 from .prior import IntentPrior
 from .models import find_adapter, find_gguf
 from .polarity import contradiction, switched_to
-from .question import asks_how_things_are
+from ..understanding.question import asks_how_things_are
 from .prompt import PromptBuilder, trained_prefix, utterance_tokens
 
 OPTIONS = {"examples": (int, 3), "seed": (int, 7), "prior": ((int, float), 2.0),

@@ -6,7 +6,8 @@
    "stop") is read against the site's last turn (:mod:`agent.understanding.conversation`);
 2. the whole utterance, by the templates, exactly; "it"/"them" mean the last turn's devices,
    and a sentence naming no device ("brighter") acts on them when they are of its kind;
-3. a follow-up naming only a target ("and the kitchen too") repeats the last command there;
+3. a follow-up naming only a target ("and the kitchen too") repeats the last command there,
+   and a value alone ("no, red", "22") repeats it with that value;
 4. an utterance with joints ("and", "then", commas) is read part by part: a part missing its
    verb borrows it from its neighbour ("turn off the tv and the lights"), words said once
    after the last part apply to earlier ones ("set the lamp and the fan to 30 percent"),
@@ -27,7 +28,7 @@ from .compound import join, pieces
 from .conversation import DEFAULT_WINDOW, Change, Memory, Turn
 from .followup import OPPOSITE, Fragments, others, phrase_kind, ref_of, refers_back, strip_too
 from .registry import DeviceRef
-from .resolve import resolve
+from .resolve import WHICH_COLOR, resolve, supports
 from .stage import Understander, check_text
 from .template_engine import Parse, TemplateEngine
 from .undo import undo
@@ -40,6 +41,8 @@ class Planned(Protocol):
     intent: Intent
     """The command as planned ("a different colour" with the colour chosen)."""
 
+
+_NO_COLOUR_TARGET = "nothing named before it can change colour: say which lights ('make the lamp blue')"
 
 MAX_PARTS = 6
 """More pieces than this are not tried as a compound (nobody says seven commands at once)."""
@@ -129,7 +132,7 @@ class Dialogue:
             return Reading(text, (whole.intent,))
         if turn is not None:
             got = self.fragments.apply(turn.last, toks, text, area) or \
-                self.fragments.correct(turn.last, toks, text, area)
+                self.fragments.correct(turn, toks, text)
             if got is not None:
                 return Reading(text, (got,))
         if 1 < len(parts) <= MAX_PARTS:
@@ -216,6 +219,12 @@ class Dialogue:
                                   "taken as a follow-up")
         if not commands:
             return None  # no part stands alone: maybe one command after all ("salt and pepper lamp")
+        devices = self.registry.devices
+        if not any(supports(devices[t], "set_color", self.specs.get("set_color")) for t in commands[-1].targets
+                   if t in devices):
+            # "turn on the tv and change the colour": asking "which colour?" would colour lights
+            # nobody named once answered
+            unknown = [(said, _NO_COLOUR_TARGET if why == WHICH_COLOR else why) for said, why in unknown]
         return Reading(text, tuple(commands), tuple(unknown))
 
     def _room_for_all(self, out: list[_Part], area: str | None, ref: DeviceRef | None) -> None:

@@ -1,6 +1,7 @@
 """Follow-ups that name only a target ("and the kitchen too", "the bedroom as well", "what
-about the fan"), and the short phrases that only make sense after a command ("a bit more",
-"less", "again", "stop", "no, the other one", "undo that").
+about the fan") or only a value ("no, red", "actually 22"), and the short phrases that only
+make sense after a command ("a bit more", "less", "again", "stop", "no, the other one",
+"undo that").
 
 Pure: reads token sequences against the home's registry; what "the last command" is comes
 from :mod:`agent.understanding.conversation`. English, written for this project.
@@ -13,6 +14,7 @@ from typing import Any
 from ..config import Device
 from ..messages import Intent
 from ..normalize import is_number, tokens
+from .conversation import Turn
 from .registry import DeviceRef, Registry
 from .resolve import resolve
 from .templates import FirstSets, Matcher, expand_rules, parse_template, prime, share
@@ -153,15 +155,20 @@ class Fragments:
                 return Intent(text, res.intent, res.targets, res.slots, "context", 1.0)
         return None
 
-    def correct(self, last: Intent, toks: tuple[str, ...], text: str, speaker_area: str | None) -> Intent | None:
-        """``last`` again with the value ``toks`` says instead ("no, 22"); None when they are
-        not a value of the kind it set, or the device does not take it."""
+    def correct(self, turn: Turn, toks: tuple[str, ...], text: str) -> Intent | None:
+        """The turn's last command again with the value ``toks`` says instead ("no, 22"), on
+        every device the turn gave that command with that value ("make the kitchen lights
+        and the lamp blue" + "no, red": all of them); None when the words are not a value of
+        the kind it set, or a device does not take it (never fewer devices than before)."""
+        last = turn.last
         slots = corrected(last, toks, self.registry)
-        if slots is None or not last.targets:
+        targets = tuple(dict.fromkeys(t for c in turn.commands if (c.name, c.slots) == (last.name, last.slots)
+                                      for t in c.targets))
+        if slots is None or not targets:
             return None
         res = resolve(self.registry, last.name or "", self.specs.get(last.name or ""),
-                      {**slots, "device": ref_of(last.targets)}, speaker_area)
-        if res.error or res.targets != last.targets:
+                      {**slots, "device": ref_of(targets)}, None)  # the devices named, wherever the speaker is
+        if res.error or set(res.targets) != set(targets):
             return None
         return Intent(text, res.intent, res.targets, res.slots, "context", 1.0)
 
@@ -191,7 +198,8 @@ def corrected(last: Intent, toks: tuple[str, ...], registry: Registry) -> dict[s
     if not value:
         return None
     if "color" in last.slots:
-        colours = registry.color_index.phrases.get(value)
+        other = registry.list_indexes.get("other_color")  # "a different colour" (intents/home.yaml)
+        colours = registry.color_index.phrases.get(value) or (other.phrases.get(value) if other else None)
         return {**last.slots, "color": colours[0]} if colours and len(set(colours)) == 1 else None
     numeric = [k for k, v in last.slots.items() if k in _UNITS and isinstance(v, (int, float))
                and not isinstance(v, bool)]

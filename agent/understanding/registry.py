@@ -144,8 +144,7 @@ class Registry:
         self.state_index = PhraseIndex([(tokens(k), k) for k in vocab.STATES]
                                        + [(t, v) for t, v in getattr(intents.lists.get("state"), "values", ())])
         self.measure_index = merged(vocab.MEASURES, "measure")
-        colors = {**{k: k for k in vocab.COLORS}, **vocab.COLOR_ALIASES,
-                  **{p: vocab.OTHER_COLOR for p in vocab.OTHER_COLOR_PHRASES}}
+        colors = {**{k: k for k in vocab.COLORS}, **vocab.COLOR_ALIASES}
         self.color_index = merged(colors, "color")
         self.unit_index = merged(vocab.TEMPERATURE_UNITS, "temperature_unit")
         self.source_index = PhraseIndex((tokens(s), s) for d in config.devices for s in d.sources)

@@ -17,6 +17,7 @@ from ..messages import Intent
 from ..normalize import FILLERS, is_number, tokens
 from .bare_verb import Activity, BareReading, settle
 from .intents import IntentSet, load_intents
+from .question import asks_how_things_are
 from .registry import DeviceRef, Registry
 from .resolve import TARGET_SLOTS, needs_targets, resolve
 from .stage import check_text
@@ -81,7 +82,15 @@ class TemplateEngine:
 
     def understand(self, text: str, *, area: str | None = None) -> Intent:
         text = check_text(text)
-        return self.parse(self.words(text), text, area).intent
+        toks = self.words(text)
+        got = self.parse(toks, text, area).intent
+        if got.understood and got.confidence < 1.0 and got.name != "get_state" and \
+                asks_how_things_are(toks, self.config.language):
+            # "is the floor lamp blue" read loosely as "(make) the floor lamp blue": a question
+            return Intent(text, None, confidence=got.confidence, reason=(
+                f"a question about how things are, not a command (it matched {got.name.replace('_', ' ')} "
+                "only loosely)"))
+        return got
 
     def parse(self, toks: tuple[str, ...], text: str, area: str | None = None, *,
               ref: DeviceRef | None = None, fuzzy: bool = True) -> Parse:
