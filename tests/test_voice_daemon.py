@@ -199,19 +199,26 @@ def test_a_spoken_yes_through_the_microphone_completes_the_command(pulse, broker
     assert texts[:2] == ["Should I unlock the front door?", "Okay, I'm unlocking the front door."]
 
 
-def test_which_one_is_asked_and_the_answer_completes_the_command(broker, recorder, tmp_path):
+def asked_then_answered(broker, tmp_path, said: str, answer: str) -> tuple[AgentProc, str, list[dict]]:
+    """The agent as a process: ``said``, its first reply (the question), then ``answer``;
+    returns the finished agent, the question and the intents it had before the answer."""
     cfg = home(tmp_path / "v.yaml", voice="{engine: espeak, output: none}")
     agent = AgentProc(cfg, "--mqtt", broker.address)
     try:
-        agent.send("stop")
+        agent.send(said)
         wait_for(lambda: replies(agent), 60, "the question")
-        assert replies(agent)[0]["text"] == ("Which one: the living room blinds, the bedroom curtains, "
-                                             "the robot vacuum or the tv?")
-        agent.send("the robot vacuum")
-        wait_for(lambda: agent.of("intent"), 60, "the completed command")
+        question, before = replies(agent)[0]["text"], list(agent.of("intent"))
+        agent.send(answer)
+        wait_for(lambda: len(agent.of("intent")) > len(before), 60, "the completed command")
         assert agent.finish(timeout=60) == 0
     finally:
         agent.kill()
+    return agent, question, before
+
+
+def test_which_one_is_asked_and_the_answer_completes_the_command(broker, recorder, tmp_path):
+    agent, question, _ = asked_then_answered(broker, tmp_path, "stop", "the robot vacuum")
+    assert question == "Which one: the living room blinds, the bedroom curtains, the robot vacuum or the tv?"
     intent = agent.of("intent")[0]
     assert (intent["text"], intent["intent"], intent["targets"]) == ("stop the robot vacuum", "stop", ["vacuum.robot"])
     assert ("valetudo/robot/BasicControlCapability/operation/set", "STOP") in \
@@ -219,18 +226,9 @@ def test_which_one_is_asked_and_the_answer_completes_the_command(broker, recorde
 
 
 def test_which_colour_is_asked_and_the_colour_said_next_completes_the_command(broker, recorder, tmp_path):
-    cfg = home(tmp_path / "v.yaml", voice="{engine: espeak, output: none}")
-    agent = AgentProc(cfg, "--mqtt", broker.address)
-    try:
-        agent.send("change the colour of the kitchen light")
-        wait_for(lambda: replies(agent), 60, "the question")
-        assert replies(agent)[0]["text"] == "Which colour?"
-        assert not agent.of("intent")  # nothing done on a guess
-        agent.send("blue")
-        wait_for(lambda: agent.of("intent"), 60, "the completed command")
-        assert agent.finish(timeout=60) == 0
-    finally:
-        agent.kill()
+    agent, question, before = asked_then_answered(broker, tmp_path, "change the colour of the kitchen light", "blue")
+    assert question == "Which colour?"
+    assert not before  # nothing done on a guess
     intent = agent.of("intent")[0]
     assert (intent["intent"], intent["targets"], intent["slots"]) == ("set_color", ["light.kitchen"], {"color": "blue"})
     sent = [json.loads(m.text) for m in recorder.unique() if m.topic == "zigbee2mqtt/Kitchen Light/set"]
@@ -238,17 +236,8 @@ def test_which_colour_is_asked_and_the_colour_said_next_completes_the_command(br
 
 
 def test_a_part_asked_about_in_a_compound_takes_the_answer_too(broker, recorder, tmp_path):
-    cfg = home(tmp_path / "v.yaml", voice="{engine: espeak, output: none}")
-    agent = AgentProc(cfg, "--mqtt", broker.address)
-    try:
-        agent.send("turn on the bedroom lamp and change the colour")
-        wait_for(lambda: replies(agent), 60, "the reply")
-        assert replies(agent)[0]["text"].endswith("Which colour?")
-        agent.send("green")
-        wait_for(lambda: len(agent.of("intent")) >= 2, 60, "the completed command")
-        assert agent.finish(timeout=60) == 0
-    finally:
-        agent.kill()
+    agent, question, _ = asked_then_answered(broker, tmp_path, "turn on the bedroom lamp and change the colour", "green")
+    assert question.endswith("Which colour?")
     on, green = agent.of("intent")[:2]
     assert (on["intent"], on["targets"]) == ("turn_on", ["light.bedroom"])
     assert (green["intent"], green["targets"], green["slots"]) == ("set_color", ["light.bedroom"], {"color": "green"})
